@@ -1,0 +1,77 @@
+"""Shared (cross-network) activities: hosted by one PIN, open to members of every PIN."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import event
+
+from domain.base import TenantAggregate
+from domain.errors import InvalidValue, InvariantViolation
+from domain.people import Mentee, Mentor
+from domain.values import ParticipantKind, require_text
+
+
+@dataclass(frozen=True)
+class Registration:
+    person_id: UUID
+    person_tenant_id: UUID
+    kind: ParticipantKind
+
+
+class SharedActivity(TenantAggregate):
+    """A cross-cultural activity: the only record that people of several PINs share."""
+
+    @classmethod
+    def host(
+        cls, tenant_id: UUID, title: str, held_on: date, description: str, capacity: int
+    ) -> SharedActivity:
+        if not 1 <= capacity <= 1000:
+            raise InvalidValue("capacity must be between 1 and 1000 participants.")
+        return cls(
+            id=uuid4(),
+            tenant_id=tenant_id,
+            title=require_text("title", title),
+            held_on=held_on,
+            description=require_text("description", description, max_length=2000),
+            capacity=capacity,
+        )
+
+    @event("Hosted")
+    def __init__(
+        self, id: UUID, tenant_id: UUID, title: str, held_on: date, description: str, capacity: int
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.title = title
+        self.held_on = held_on
+        self.description = description
+        self.capacity = capacity
+        self.registrations: dict[UUID, Registration] = {}
+
+    def register(self, person: Mentee | Mentor) -> None:
+        """Register a member of any PIN (the host's or another)."""
+        if person.id in self.registrations:
+            raise InvariantViolation(f"The person is already registered for '{self.title}'.")
+        if len(self.registrations) >= self.capacity:
+            raise InvariantViolation(f"'{self.title}' is full ({self.capacity} participants).")
+        kind = ParticipantKind.MENTEE if isinstance(person, Mentee) else ParticipantKind.MENTOR
+        self._registered(person_id=person.id, person_tenant_id=person.tenant_id, kind=kind)
+
+    @event("ParticipantRegistered")
+    def _registered(self, person_id: UUID, person_tenant_id: UUID, kind: ParticipantKind) -> None:
+        self.registrations[person_id] = Registration(
+            person_id, person_tenant_id, ParticipantKind(kind)
+        )
+
+    def cancel_registration(self, person_id: UUID, person_tenant_id: UUID) -> None:
+        """Cancel a registration; a PIN can only cancel its own members' registrations."""
+        registration = self.registrations.get(person_id)
+        if registration is None or registration.person_tenant_id != person_tenant_id:
+            raise InvariantViolation(f"The person is not registered for '{self.title}'.")
+        self._registration_cancelled(person_id=person_id)
+
+    @event("RegistrationCancelled")
+    def _registration_cancelled(self, person_id: UUID) -> None:
+        del self.registrations[person_id]

@@ -1,0 +1,236 @@
+"""Mentors and mentees: the people of a PIN's programme."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import event
+
+from domain.base import TenantAggregate
+from domain.errors import InvalidValue, InvariantViolation
+from domain.values import (
+    DateRange,
+    EnglishLevel,
+    LicenceStatus,
+    OutcomeKind,
+    PersonalData,
+    require_names,
+    require_text,
+)
+
+FOLLOW_UP_MONTHS = 12
+MAX_CAPACITY = 3
+
+
+@dataclass(frozen=True)
+class Training:
+    name: str
+    completed_on: date
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A step forward in a mentee's career, with the evidence a coordinator saw."""
+
+    outcome_id: UUID
+    kind: OutcomeKind
+    occurred_on: date
+    evidence: PersonalData
+    cohort_id: UUID | None
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")
+
+
+class Person(TenantAggregate):
+    """What mentors and mentees share: a name, a contact and completed trainings."""
+
+    def record_training(self, name: str, completed_on: date) -> None:
+        self._training_completed(name=require_text("training", name), completed_on=completed_on)
+
+    @event("TrainingCompleted")
+    def _training_completed(self, name: str, completed_on: date) -> None:
+        self.trainings.append(Training(name=name, completed_on=completed_on))
+
+
+class Mentor(Person):
+    """A volunteer of the PIN who leads groups of newcomers of their profession."""
+
+    @classmethod
+    def enrol(
+        cls,
+        tenant_id: UUID,
+        name: str,
+        email: str | None,
+        profession: str,
+        languages: list[str],
+        cultural_background: str,
+        licence_status: LicenceStatus = LicenceStatus.NOT_REGULATED,
+        capacity: int = 1,
+    ) -> Mentor:
+        if not 1 <= capacity <= MAX_CAPACITY:
+            raise InvalidValue(
+                f"capacity must be between 1 and {MAX_CAPACITY} groups per round."
+            )
+        mentor_id = uuid4()
+        return cls(
+            id=mentor_id,
+            tenant_id=tenant_id,
+            name=PersonalData(mentor_id, require_text("name", name)),
+            email=PersonalData(mentor_id, require_text("email", email)) if email else None,
+            profession=require_text("profession", profession),
+            languages=list(require_names("languages", languages)),
+            cultural_background=require_text("cultural background", cultural_background),
+            licence_status=LicenceStatus(licence_status),
+            capacity=capacity,
+        )
+
+    @event("Enrolled")
+    def __init__(
+        self,
+        id: UUID,
+        tenant_id: UUID,
+        name: PersonalData,
+        email: PersonalData | None,
+        profession: str,
+        languages: list[str],
+        cultural_background: str,
+        licence_status: LicenceStatus,
+        capacity: int,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.name = name
+        self.email = email
+        self.profession = profession
+        self.languages = list(languages)
+        self.cultural_background = cultural_background
+        self.licence_status = LicenceStatus(licence_status)
+        self.capacity = capacity
+        self.trainings: list[Training] = []
+
+
+class Mentee(Person):
+    """A newcomer of the PIN looking for work in their profession."""
+
+    @classmethod
+    def enrol(
+        cls,
+        tenant_id: UUID,
+        name: str,
+        email: str | None,
+        profession: str,
+        origin: str,
+        languages: list[str],
+        english_level: EnglishLevel,
+        goals: str | None,
+        enrolled_on: date,
+    ) -> Mentee:
+        mentee_id = uuid4()
+        return cls(
+            id=mentee_id,
+            tenant_id=tenant_id,
+            name=PersonalData(mentee_id, require_text("name", name)),
+            email=PersonalData(mentee_id, require_text("email", email)) if email else None,
+            profession=require_text("profession", profession),
+            origin=require_text("origin", origin),
+            languages=list(require_names("languages", languages)),
+            english_level=EnglishLevel(english_level),
+            goals=(
+                PersonalData(mentee_id, require_text("goals", goals, max_length=2000))
+                if goals
+                else None
+            ),
+            enrolled_on=enrolled_on,
+        )
+
+    @event("Enrolled")
+    def __init__(
+        self,
+        id: UUID,
+        tenant_id: UUID,
+        name: PersonalData,
+        email: PersonalData | None,
+        profession: str,
+        origin: str,
+        languages: list[str],
+        english_level: EnglishLevel,
+        goals: PersonalData | None,
+        enrolled_on: date,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.name = name
+        self.email = email
+        self.profession = profession
+        self.origin = origin
+        self.languages = list(languages)
+        self.english_level = EnglishLevel(english_level)
+        self.goals = goals
+        self.enrolled_on = enrolled_on
+        self.trainings: list[Training] = []
+        self.outcomes: list[Outcome] = []
+        self.rounds: dict[UUID, DateRange] = {}
+
+    def record_training(self, name: str, completed_on: date) -> None:
+        if completed_on < self.enrolled_on:
+            raise InvariantViolation(
+                f"A training cannot be completed ({completed_on}) before enrolment "
+                f"({self.enrolled_on})."
+            )
+        super().record_training(name, completed_on)
+
+    def join_round(self, cohort_id: UUID, starts_on: date, ends_on: date) -> None:
+        """Remember the round the mentee takes part in, so later outcomes link to it."""
+        if cohort_id not in self.rounds:
+            self._joined_round(cohort_id=cohort_id, starts_on=starts_on, ends_on=ends_on)
+
+    @event("JoinedRound")
+    def _joined_round(self, cohort_id: UUID, starts_on: date, ends_on: date) -> None:
+        self.rounds[cohort_id] = DateRange(starts_on, ends_on)
+
+    def round_for(self, day: date) -> UUID | None:
+        """The latest round that ``day`` falls in or within 12 months after."""
+        matching = [
+            (dates.starts_on, cohort_id)
+            for cohort_id, dates in self.rounds.items()
+            if dates.starts_on <= day <= _add_months(dates.ends_on, FOLLOW_UP_MONTHS)
+        ]
+        return max(matching)[1] if matching else None
+
+    def record_outcome(self, kind: OutcomeKind, occurred_on: date, evidence: str) -> UUID:
+        if occurred_on < self.enrolled_on:
+            raise InvariantViolation(
+                f"An outcome cannot be dated ({occurred_on}) before the mentee's enrolment "
+                f"({self.enrolled_on})."
+            )
+        outcome_id = uuid4()
+        self._outcome_recorded(
+            outcome_id=outcome_id,
+            kind=OutcomeKind(kind),
+            occurred_on=occurred_on,
+            evidence=PersonalData(self.id, require_text("evidence", evidence, max_length=2000)),
+            cohort_id=self.round_for(occurred_on),
+        )
+        return outcome_id
+
+    @event("OutcomeRecorded")
+    def _outcome_recorded(
+        self,
+        outcome_id: UUID,
+        kind: OutcomeKind,
+        occurred_on: date,
+        evidence: PersonalData,
+        cohort_id: UUID | None,
+    ) -> None:
+        self.outcomes.append(
+            Outcome(outcome_id, OutcomeKind(kind), occurred_on, evidence, cohort_id)
+        )

@@ -1,0 +1,68 @@
+"""The one place that builds the platform: event store, bus, relay, projections, read models."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from projections.database import SQLiteReadModels
+from projections.tenant_views import TenantViews
+from services.bus import InProcessBus
+from services.relay import Relay
+from services.settings import Settings
+from services.store import MentoringStore, build_store
+
+log = logging.getLogger(__name__)
+
+
+class ProjectionPosition:
+    """In embedded mode the bus keeps nothing: the relay resumes where the projection is."""
+
+    def __init__(self, views: TenantViews) -> None:
+        self._views = views
+
+    def get(self) -> int:
+        return self._views.status.position
+
+    def set(self, position: int) -> None:
+        """Nothing to record: the projection committed the position with its effects."""
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    store: MentoringStore
+    read_models: SQLiteReadModels
+    views: TenantViews
+    relay: Relay
+
+    def catch_up(self, position: int) -> bool:
+        """Publish pending events now and wait (bounded) until projections reach ``position``."""
+        try:
+            self.relay.pump()
+        except Exception:
+            log.exception("relay: publishing failed; the projection reports the cause")
+        return self.views.wait_for(position, self.settings.consistency_timeout)
+
+    def lag(self) -> int:
+        """Events stored but not yet in the read models."""
+        return max(0, (self.store.recorder.max_notification_id() or 0) - self.views.status.position)
+
+    def start(self) -> None:
+        self.relay.start(self.settings.relay_poll_interval)
+
+    def close(self) -> None:
+        self.relay.stop()
+        self.read_models.close()
+        self.store.close()
+
+
+def build_platform(settings: Settings | None = None) -> Platform:
+    settings = settings or Settings()
+    store = build_store(settings)
+    read_models = SQLiteReadModels(settings.read_model_path)
+    views = TenantViews(read_models)
+    bus = InProcessBus()
+    bus.subscribe(views.handle)
+    relay = Relay(store, bus, ProjectionPosition(views), settings.relay_batch_size)
+    return Platform(settings, store, read_models, views, relay)

@@ -1,0 +1,126 @@
+"""Per-request context of the GraphQL gateway: the caller, the platform and the loaders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import anyio.to_thread
+
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
+from gateway.auth import Unauthenticated
+from gateway.bootstrap import Platform
+from projections import queries as q
+from projections.database import Executor
+from services.context import Role, TenantContext
+from services.errors import Forbidden
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+PERSONAL_DATA_ROLES = (Role.COORDINATOR, Role.MENTOR)
+
+
+def _loader(
+    platform: Platform,
+    tenant_id: str,
+    batch: Callable[[Executor, str, Sequence[str]], dict[str, list[V]]],
+) -> DataLoader[str, list[V]]:
+    async def load(keys: list[str]) -> list[list[V]]:
+        with platform.read_models.reading() as conn:
+            found = batch(conn, tenant_id, keys)
+        return [found.get(k, []) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _one_loader(
+    platform: Platform,
+    tenant_id: str,
+    batch: Callable[[Executor, str, Sequence[str]], dict[str, V]],
+) -> DataLoader[str, V | None]:
+    async def load(keys: list[str]) -> list[V | None]:
+        with platform.read_models.reading() as conn:
+            found = batch(conn, tenant_id, keys)
+        return [found.get(k) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass
+class Loaders:
+    """Batch nested lists into one SQL statement per level (DataLoader)."""
+
+    members: DataLoader[str, list[q.MenteeRow]]
+    sessions: DataLoader[str, list[q.SessionRow]]
+    outcomes: DataLoader[str, list[q.OutcomeRow]]
+    trainings: DataLoader[str, list[q.TrainingRow]]
+    groups_of_mentee: DataLoader[str, list[q.GroupRow]]
+    registrations: DataLoader[str, list[q.RegistrationRow]]
+    mentor: DataLoader[str, q.MentorRow | None]
+    cohort: DataLoader[str, q.CohortRow | None]
+    attendance: DataLoader[tuple[str, int], list[q.AttendanceRow]]
+
+
+def build_loaders(platform: Platform, tenant_id: str) -> Loaders:
+    async def attendance(keys: list[tuple[str, int]]) -> list[list[q.AttendanceRow]]:
+        with platform.read_models.reading() as conn:
+            found = q.attendance_of(conn, tenant_id, sorted({g for g, _ in keys}))
+        return [found.get(k, []) for k in keys]
+
+    return Loaders(
+        members=_loader(platform, tenant_id, q.members_of),
+        sessions=_loader(platform, tenant_id, q.sessions_of),
+        outcomes=_loader(platform, tenant_id, q.outcomes_of),
+        trainings=_loader(platform, tenant_id, q.trainings_of),
+        groups_of_mentee=_loader(platform, tenant_id, q.groups_of_mentees),
+        registrations=_loader(platform, tenant_id, q.registrations_of),
+        mentor=_one_loader(platform, tenant_id, q.mentors_by_id),
+        cohort=_one_loader(platform, tenant_id, q.cohorts_by_id),
+        attendance=DataLoader(load_fn=attendance),
+    )
+
+
+@dataclass
+class RequestContext(BaseContext):
+    platform: Platform
+    caller: TenantContext | None
+    auth_error: Unauthenticated | None
+    _loaders: Loaders | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    def principal(self) -> TenantContext:
+        """The authenticated caller, else an ``UNAUTHENTICATED`` error."""
+        if self.caller is None:
+            raise self.auth_error or Unauthenticated("A bearer token is required.")
+        return self.caller
+
+    def reader(self, *roles: Role) -> TenantContext:
+        """The caller, when their role may read this (personal data by default)."""
+        caller = self.principal()
+        if caller.role not in (roles or PERSONAL_DATA_ROLES):
+            raise Forbidden(f"The {caller.role} role may not read this.")
+        return caller
+
+    @property
+    def tenant(self) -> str:
+        return str(self.principal().tenant_id)
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = build_loaders(self.platform, self.tenant)
+        return self._loaders
+
+    def read(self, query: Callable[..., V], *args: Any, **kwargs: Any) -> V:
+        with self.platform.read_models.reading() as conn:
+            return query(conn, *args, **kwargs)
+
+    async def catch_up(self, position: int) -> None:
+        """Wait until the read models include ``position`` (the caller's own writes)."""
+        await anyio.to_thread.run_sync(self.platform.catch_up, position)

@@ -1,0 +1,56 @@
+"""GraphQL errors with a stable ``code`` extension, and nothing internal in the message."""
+
+from __future__ import annotations
+
+import logging
+
+from graphql.error import GraphQLError
+
+from domain.errors import InvalidValue, InvariantViolation
+from gateway.auth import Unauthenticated
+from services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+
+class BadInputError(Exception):
+    """Input the schema accepts but the gateway refuses (a malformed id, a bad cursor)."""
+
+
+def error_code(error: GraphQLError) -> str | None:
+    """The stable code of an error the caller may see, or None for an internal error."""
+    original = error.original_error
+    if original is None:
+        return "BAD_INPUT"  # parse and validation errors of the document itself
+    if isinstance(original, ServiceError):
+        return original.code
+    if isinstance(original, InvalidValue):
+        return "BAD_INPUT"
+    if isinstance(original, InvariantViolation):
+        return "INVARIANT_VIOLATION"
+    if isinstance(original, Unauthenticated):
+        return "UNAUTHENTICATED"
+    if isinstance(original, BadInputError):
+        return "BAD_INPUT"
+    if isinstance(original, GraphQLError):
+        return error_code(original)
+    return None
+
+
+INTERNAL_MESSAGE = "Internal error; it has been logged."
+
+
+def code_errors(errors: list[GraphQLError]) -> None:
+    """Give every outgoing error a ``code``; hide the message of internal ones (logged).
+
+    Works in place, because strawberry hands this list on as the response's errors.
+    """
+    for error in errors:
+        code = error_code(error)
+        if code is None:
+            log.error("internal error at %s", error.path, exc_info=error.original_error)
+            error.message = INTERNAL_MESSAGE
+            code = "INTERNAL"
+        else:
+            log.info("%s at %s: %s", code, error.path, error.message)
+        error.extensions = {**(error.extensions or {}), "code": code}

@@ -1,0 +1,1 @@
+"""Projections: turn published events into read models; queries over those read models."""

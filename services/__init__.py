@@ -1,0 +1,1 @@
+"""Application layer: use cases, the event store, the relay from store to bus."""

@@ -1,0 +1,135 @@
+"""Commands: what a caller asks the platform to do, one dataclass per use case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from uuid import UUID
+
+from domain.values import EnglishLevel, LicenceStatus, OutcomeKind
+
+
+@dataclass(frozen=True)
+class RegisterPin:
+    slug: str
+    name: str
+    communities: list[str]
+    professions: list[str]
+
+
+@dataclass(frozen=True)
+class EnrolMentor:
+    name: str
+    profession: str
+    languages: list[str]
+    cultural_background: str
+    email: str | None = None
+    licence_status: LicenceStatus = LicenceStatus.NOT_REGULATED
+    capacity: int = 1
+
+
+@dataclass(frozen=True)
+class EnrolMentee:
+    name: str
+    profession: str
+    origin: str
+    languages: list[str]
+    english_level: EnglishLevel
+    enrolled_on: date
+    email: str | None = None
+    goals: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanCohort:
+    name: str
+    starts_on: date
+    ends_on: date
+    planned_sessions: int = 5
+    min_group_size: int = 5
+    max_group_size: int = 6
+
+
+@dataclass(frozen=True)
+class StartCohort:
+    cohort_id: UUID
+
+
+@dataclass(frozen=True)
+class CloseCohort:
+    cohort_id: UUID
+
+
+@dataclass(frozen=True)
+class FormGroup:
+    cohort_id: UUID
+    mentor_id: UUID
+    name: str
+
+
+@dataclass(frozen=True)
+class AddMenteeToGroup:
+    group_id: UUID
+    mentee_id: UUID
+
+
+@dataclass(frozen=True)
+class RemoveMenteeFromGroup:
+    group_id: UUID
+    mentee_id: UUID
+
+
+@dataclass(frozen=True)
+class ScheduleSession:
+    group_id: UUID
+    scheduled_on: date
+    agenda: str
+
+
+@dataclass(frozen=True)
+class RecordSessionHeld:
+    group_id: UUID
+    number: int
+
+
+@dataclass(frozen=True)
+class RecordAttendance:
+    group_id: UUID
+    number: int
+    present: list[UUID] = field(default_factory=list)
+    absent: list[UUID] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RecordTraining:
+    person_id: UUID
+    name: str
+    completed_on: date
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    mentee_id: UUID
+    kind: OutcomeKind
+    occurred_on: date
+    evidence: str
+
+
+@dataclass(frozen=True)
+class HostSharedActivity:
+    title: str
+    held_on: date
+    description: str
+    capacity: int = 60
+
+
+@dataclass(frozen=True)
+class RegisterForActivity:
+    activity_id: UUID
+    person_id: UUID
+
+
+@dataclass(frozen=True)
+class CancelActivityRegistration:
+    activity_id: UUID
+    person_id: UUID

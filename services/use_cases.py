@@ -1,0 +1,325 @@
+"""One function per use case: load, check the caller, call the domain, save.
+
+Every function takes the event store, a command and the caller's ``TenantContext`` and
+returns what changed with the store position of its last event (for read-your-writes).
+Another PIN's aggregate is refused exactly like an unknown id. A concurrent change of
+the same aggregate is retried a few times (the invariants are checked again on the
+fresh state) before it surfaces as a retryable ``Conflict``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Concatenate, ParamSpec, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.activity import SharedActivity
+from domain.base import CommandMetadata, TenantAggregate, acting_as
+from domain.cohort import Cohort
+from domain.group import Group, form_group
+from domain.people import Mentee, Mentor
+from domain.pin import Pin, pin_id_for
+from services import commands as c
+from services.context import Role, TenantContext
+from services.errors import BadInput, Conflict, Forbidden, NotFound
+from services.store import MentoringStore
+
+CONFLICT_RETRIES = 3
+
+A = TypeVar("A", bound=TenantAggregate)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The id of the changed record and the store position of the last event written."""
+
+    id: UUID
+    position: int
+
+
+_KIND = {
+    Pin: "PIN",
+    Mentor: "mentor",
+    Mentee: "mentee",
+    Cohort: "cohort",
+    Group: "group",
+    SharedActivity: "shared activity",
+}
+
+
+def load(store: MentoringStore, cls: type[A], ident: UUID, ctx: TenantContext) -> A:
+    """The aggregate ``ident`` of type ``cls`` in the caller's PIN, else ``NotFound``."""
+    aggregate = _load_any_tenant(store, cls, ident)
+    if aggregate.tenant_id != ctx.tenant_id:
+        raise NotFound(_KIND[cls], ident)
+    return aggregate
+
+
+def _load_any_tenant(store: MentoringStore, cls: type[A], ident: UUID) -> A:
+    try:
+        aggregate = store.repository.get(ident)
+    except AggregateNotFoundError:
+        raise NotFound(_KIND[cls], ident) from None
+    if not isinstance(aggregate, cls):
+        raise NotFound(_KIND[cls], ident)
+    return aggregate
+
+
+def _save(store: MentoringStore, *aggregates: Aggregate) -> int:
+    recordings = store.save(*aggregates)
+    return recordings[-1].notification.id
+
+
+def use_case(
+    func: Callable[Concatenate[MentoringStore, R, TenantContext, P], Changed],
+) -> Callable[Concatenate[MentoringStore, R, TenantContext, P], Changed]:
+    """Stamp events with the caller, and retry on a concurrent change of the same aggregate."""
+
+    @functools.wraps(func)
+    def run(
+        store: MentoringStore, command: R, ctx: TenantContext, *args: P.args, **kwargs: P.kwargs
+    ) -> Changed:
+        with acting_as(CommandMetadata(actor=ctx.actor, correlation_id=ctx.correlation_id)):
+            for _ in range(CONFLICT_RETRIES):
+                try:
+                    return func(store, command, ctx, *args, **kwargs)
+                except IntegrityError:
+                    continue
+        raise Conflict("The record was changed by someone else at the same time; please try again.")
+
+    return run
+
+
+def _require(ctx: TenantContext, *roles: Role) -> None:
+    if ctx.role not in roles:
+        raise Forbidden(f"The {ctx.role} role may not do this.")
+
+
+def _require_group_writer(ctx: TenantContext, group: Group) -> None:
+    """Coordinators change any group; a mentor only the groups they lead."""
+    if ctx.role == Role.COORDINATOR:
+        return
+    if ctx.role == Role.MENTOR and ctx.actor == str(group.mentor_id):
+        return
+    raise Forbidden("Only the PIN's coordinator or the group's mentor may do this.")
+
+
+@use_case
+def register_pin(store: MentoringStore, cmd: c.RegisterPin, ctx: TenantContext) -> Changed:
+    """Register a PIN (platform admin). Registering an existing slug again changes nothing."""
+    _require(ctx, Role.ADMIN)
+    try:
+        existing = store.repository.get(pin_id_for(cmd.slug))
+    except AggregateNotFoundError:
+        pin = Pin.register(cmd.slug, cmd.name, cmd.communities, cmd.professions)
+        return Changed(pin.id, _save(store, pin))
+    max_position = store.recorder.max_notification_id() or 0
+    return Changed(existing.id, max_position)
+
+
+@use_case
+def enrol_mentor(store: MentoringStore, cmd: c.EnrolMentor, ctx: TenantContext) -> Changed:
+    _require(ctx, Role.COORDINATOR)
+    load(store, Pin, ctx.tenant_id, ctx)
+    mentor = Mentor.enrol(
+        ctx.tenant_id,
+        name=cmd.name,
+        email=cmd.email,
+        profession=cmd.profession,
+        languages=cmd.languages,
+        cultural_background=cmd.cultural_background,
+        licence_status=cmd.licence_status,
+        capacity=cmd.capacity,
+    )
+    return Changed(mentor.id, _save(store, mentor))
+
+
+@use_case
+def enrol_mentee(store: MentoringStore, cmd: c.EnrolMentee, ctx: TenantContext) -> Changed:
+    _require(ctx, Role.COORDINATOR)
+    load(store, Pin, ctx.tenant_id, ctx)
+    mentee = Mentee.enrol(
+        ctx.tenant_id,
+        name=cmd.name,
+        email=cmd.email,
+        profession=cmd.profession,
+        origin=cmd.origin,
+        languages=cmd.languages,
+        english_level=cmd.english_level,
+        goals=cmd.goals,
+        enrolled_on=cmd.enrolled_on,
+    )
+    return Changed(mentee.id, _save(store, mentee))
+
+
+@use_case
+def plan_cohort(store: MentoringStore, cmd: c.PlanCohort, ctx: TenantContext) -> Changed:
+    _require(ctx, Role.COORDINATOR)
+    load(store, Pin, ctx.tenant_id, ctx)
+    cohort = Cohort.plan(
+        ctx.tenant_id,
+        name=cmd.name,
+        starts_on=cmd.starts_on,
+        ends_on=cmd.ends_on,
+        planned_sessions=cmd.planned_sessions,
+        min_group_size=cmd.min_group_size,
+        max_group_size=cmd.max_group_size,
+    )
+    return Changed(cohort.id, _save(store, cohort))
+
+
+@use_case
+def start_cohort(store: MentoringStore, cmd: c.StartCohort, ctx: TenantContext) -> Changed:
+    _require(ctx, Role.COORDINATOR)
+    cohort = load(store, Cohort, cmd.cohort_id, ctx)
+    cohort.start()
+    return Changed(cohort.id, _save(store, cohort))
+
+
+@use_case
+def close_cohort(store: MentoringStore, cmd: c.CloseCohort, ctx: TenantContext) -> Changed:
+    _require(ctx, Role.COORDINATOR)
+    cohort = load(store, Cohort, cmd.cohort_id, ctx)
+    cohort.close()
+    return Changed(cohort.id, _save(store, cohort))
+
+
+@use_case
+def form_group_in_cohort(store: MentoringStore, cmd: c.FormGroup, ctx: TenantContext) -> Changed:
+    _require(ctx, Role.COORDINATOR)
+    cohort = load(store, Cohort, cmd.cohort_id, ctx)
+    mentor = load(store, Mentor, cmd.mentor_id, ctx)
+    group = form_group(cohort, mentor, cmd.name)
+    return Changed(group.id, _save(store, cohort, group))
+
+
+@use_case
+def add_mentee_to_group(
+    store: MentoringStore, cmd: c.AddMenteeToGroup, ctx: TenantContext
+) -> Changed:
+    _require(ctx, Role.COORDINATOR)
+    group = load(store, Group, cmd.group_id, ctx)
+    mentee = load(store, Mentee, cmd.mentee_id, ctx)
+    cohort = load(store, Cohort, group.cohort_id, ctx)
+    group.add_mentee(cohort, mentee)
+    return Changed(group.id, _save(store, cohort, mentee, group))
+
+
+@use_case
+def remove_mentee_from_group(
+    store: MentoringStore, cmd: c.RemoveMenteeFromGroup, ctx: TenantContext
+) -> Changed:
+    _require(ctx, Role.COORDINATOR)
+    group = load(store, Group, cmd.group_id, ctx)
+    load(store, Mentee, cmd.mentee_id, ctx)
+    cohort = load(store, Cohort, group.cohort_id, ctx)
+    group.remove_mentee(cohort, cmd.mentee_id)
+    return Changed(group.id, _save(store, cohort, group))
+
+
+@use_case
+def schedule_session(store: MentoringStore, cmd: c.ScheduleSession, ctx: TenantContext) -> Changed:
+    group = load(store, Group, cmd.group_id, ctx)
+    _require_group_writer(ctx, group)
+    cohort = load(store, Cohort, group.cohort_id, ctx)
+    group.schedule_session(cohort, cmd.scheduled_on, cmd.agenda)
+    return Changed(group.id, _save(store, group))
+
+
+@use_case
+def record_session_held(
+    store: MentoringStore,
+    cmd: c.RecordSessionHeld,
+    ctx: TenantContext,
+    today: Callable[[], date] = date.today,
+) -> Changed:
+    group = load(store, Group, cmd.group_id, ctx)
+    _require_group_writer(ctx, group)
+    cohort = load(store, Cohort, group.cohort_id, ctx)
+    group.record_session_held(cohort, cmd.number, today())
+    return Changed(group.id, _save(store, group))
+
+
+@use_case
+def record_attendance(
+    store: MentoringStore, cmd: c.RecordAttendance, ctx: TenantContext
+) -> Changed:
+    group = load(store, Group, cmd.group_id, ctx)
+    _require_group_writer(ctx, group)
+    cohort = load(store, Cohort, group.cohort_id, ctx)
+    for mentee_id in cmd.present:
+        group.record_attendance(cohort, cmd.number, mentee_id, True)
+    for mentee_id in cmd.absent:
+        group.record_attendance(cohort, cmd.number, mentee_id, False)
+    if not group.pending_events:
+        raise BadInput("Name at least one mentee who was present or absent.")
+    return Changed(group.id, _save(store, group))
+
+
+def _own_person(store: MentoringStore, ident: UUID, ctx: TenantContext) -> Mentee | Mentor:
+    try:
+        return load(store, Mentee, ident, ctx)
+    except NotFound:
+        try:
+            return load(store, Mentor, ident, ctx)
+        except NotFound:
+            raise NotFound("mentee or mentor", ident) from None
+
+
+@use_case
+def record_training(store: MentoringStore, cmd: c.RecordTraining, ctx: TenantContext) -> Changed:
+    _require(ctx, Role.COORDINATOR)
+    person = _own_person(store, cmd.person_id, ctx)
+    person.record_training(cmd.name, cmd.completed_on)
+    return Changed(person.id, _save(store, person))
+
+
+@use_case
+def record_outcome(store: MentoringStore, cmd: c.RecordOutcome, ctx: TenantContext) -> Changed:
+    _require(ctx, Role.COORDINATOR)
+    mentee = load(store, Mentee, cmd.mentee_id, ctx)
+    mentee.record_outcome(cmd.kind, cmd.occurred_on, cmd.evidence)
+    return Changed(mentee.id, _save(store, mentee))
+
+
+@use_case
+def host_shared_activity(
+    store: MentoringStore, cmd: c.HostSharedActivity, ctx: TenantContext
+) -> Changed:
+    _require(ctx, Role.COORDINATOR)
+    load(store, Pin, ctx.tenant_id, ctx)
+    activity = SharedActivity.host(
+        ctx.tenant_id, cmd.title, cmd.held_on, cmd.description, cmd.capacity
+    )
+    return Changed(activity.id, _save(store, activity))
+
+
+@use_case
+def register_for_activity(
+    store: MentoringStore, cmd: c.RegisterForActivity, ctx: TenantContext
+) -> Changed:
+    """A coordinator registers one of their PIN's members for any PIN's shared activity."""
+    _require(ctx, Role.COORDINATOR)
+    activity = _load_any_tenant(store, SharedActivity, cmd.activity_id)
+    person = _own_person(store, cmd.person_id, ctx)
+    activity.register(person)
+    return Changed(activity.id, _save(store, activity))
+
+
+@use_case
+def cancel_activity_registration(
+    store: MentoringStore, cmd: c.CancelActivityRegistration, ctx: TenantContext
+) -> Changed:
+    _require(ctx, Role.COORDINATOR)
+    activity = _load_any_tenant(store, SharedActivity, cmd.activity_id)
+    activity.cancel_registration(cmd.person_id, ctx.tenant_id)
+    return Changed(activity.id, _save(store, activity))

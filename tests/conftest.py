@@ -1,0 +1,94 @@
+"""Shared fixtures: a fresh embedded platform per test, tokens, and a GraphQL client."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from gateway.app import create_app
+from gateway.auth import issue_token
+from gateway.bootstrap import Platform, build_platform
+from services.context import Role
+from services.settings import Settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database_url=f"sqlite:///{tmp_path}/events.db")
+
+
+@pytest.fixture
+def platform(settings: Settings) -> Iterator[Platform]:
+    built = build_platform(settings)
+    yield built
+    built.close()
+
+
+class GraphQLClient:
+    """Posts GraphQL documents over real HTTP to a running gateway."""
+
+    def __init__(self, base_url: str, settings: Settings) -> None:
+        self.base_url = base_url
+        self.settings = settings
+        self.http = httpx.Client(base_url=base_url, timeout=10)
+
+    def token(self, role: Role = Role.COORDINATOR, tenant: str | None = "arec", subject: str = "tester") -> str:
+        return issue_token(self.settings, role=role, tenant=tenant, subject=subject)
+
+    def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+
+    def execute(self, query: str, variables: dict[str, Any] | None = None, *, token: str | None) -> dict[str, Any]:
+        response = self.post(query, variables, token)
+        assert response.status_code < 500, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def data(self, query: str, variables: dict[str, Any] | None = None, *, token: str | None) -> dict[str, Any]:
+        body = self.execute(query, variables, token=token)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    def error_code(self, query: str, variables: dict[str, Any] | None = None, *, token: str | None) -> str:
+        body = self.execute(query, variables, token=token)
+        assert body.get("errors"), f"expected an error, got {str(body)[:500]}"
+        code: str = body["errors"][0]["extensions"]["code"]
+        return code
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def gateway(platform: Platform, settings: Settings) -> Iterator[GraphQLClient]:
+    """The gateway served by uvicorn on a free loopback port, for the length of a test."""
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(platform), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the gateway did not start")
+        time.sleep(0.02)
+    client = GraphQLClient(f"http://127.0.0.1:{port}", settings)
+    yield client
+    client.http.close()
+    server.should_exit = True
+    thread.join(timeout=10)
