@@ -162,13 +162,14 @@ def form_group(cohort: Cohort, mentor: Mentor, name: str) -> Group:
     """Form a group in ``cohort`` led by ``mentor``, within the mentor's capacity."""
     cohort.require_open()
     cohort.require_same_tenant(mentor, "The mentor")
+    name = require_text("name", name)
     group_id = uuid4()
     cohort.register_group(group_id, mentor.id, mentor.capacity)
     return Group(
         id=group_id,
         tenant_id=cohort.tenant_id,
         cohort_id=cohort.id,
-        name=require_text("name", name),
+        name=name,
         mentor_id=mentor.id,
         min_size=cohort.min_group_size,
         max_size=cohort.max_group_size,

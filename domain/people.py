@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import event
@@ -55,6 +56,9 @@ def _add_months(day: date, months: int) -> date:
 class Person(TenantAggregate):
     """What mentors and mentees share: a name, a contact and completed trainings."""
 
+    if TYPE_CHECKING:  # set by the subclasses' creation events; not an event field
+        trainings: list[Training]
+
     def record_training(self, name: str, completed_on: date) -> None:
         self._training_completed(name=require_text("training", name), completed_on=completed_on)
 
@@ -79,9 +83,7 @@ class Mentor(Person):
         capacity: int = 1,
     ) -> Mentor:
         if not 1 <= capacity <= MAX_CAPACITY:
-            raise InvalidValue(
-                f"capacity must be between 1 and {MAX_CAPACITY} groups per round."
-            )
+            raise InvalidValue(f"capacity must be between 1 and {MAX_CAPACITY} groups per round.")
         mentor_id = uuid4()
         return cls(
             id=mentor_id,

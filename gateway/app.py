@@ -68,7 +68,9 @@ def create_app(platform: Platform) -> FastAPI:
             return JSONResponse(body, status_code=503)
         if status.error:
             body["status"] = "projection stopped"
-            body["projections"] = {status.name: {"position": status.position, "error": status.error}}
+            body["projections"] = {
+                status.name: {"position": status.position, "error": status.error}
+            }
             return JSONResponse(body, status_code=503)
         body["status"] = "ready"
         return JSONResponse(body)

@@ -9,13 +9,12 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
-from rich.table import Table
 
 from gateway.app import create_app
 from gateway.auth import issue_token
 from gateway.bootstrap import Platform, build_platform
 from services.context import Role
-from services.demo import DEMO_TENANTS, seed_demo
+from services.demo import NETWORKS, seed_demo
 from services.settings import Settings
 
 app = typer.Typer(
@@ -72,16 +71,21 @@ def demo(
         platform.close()
         return
     settings = platform.settings
-    table = Table(title="Coordinator tokens (valid 8 hours)")
-    table.add_column("PIN")
-    table.add_column("Authorization header")
-    for slug in DEMO_TENANTS:
-        token = issue_token(settings, role=Role.COORDINATOR, tenant=slug, subject=f"{slug}-coordinator")
-        table.add_row(slug, f'{{"Authorization": "Bearer {token}"}}')
-    err.print(table, soft_wrap=True)
+    err.print("Coordinator tokens (valid 8 hours); paste one into GraphiQL's Headers tab:")
+    for network in NETWORKS:
+        token = issue_token(
+            settings,
+            role=Role.COORDINATOR,
+            tenant=network.slug,
+            subject=f"{network.slug}-coordinator",
+        )
+        # Plain output: the whole token must survive copy and paste.
+        typer.echo(f'{network.slug:6} {{"Authorization": "Bearer {token}"}}', err=True)
     state = "already seeded" if summary.already_seeded else "seeded"
     err.print(f"Demo {state}. GraphiQL: http://{host}:{port}/graphql")
-    err.print("Paste a header above into GraphiQL's Headers tab, then try: { cohorts { totalCount } }")
+    err.print(
+        "Paste a header above into GraphiQL's Headers tab, then try: { cohorts { totalCount } }"
+    )
     _serve(platform, host, port)
 
 

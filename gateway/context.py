@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import anyio.to_thread
-
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 

@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 import anyio.to_thread
 import strawberry
 from graphql.error import GraphQLError
-from strawberry.types import ExecutionContext
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -18,20 +17,17 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.types import ExecutionContext
 
-from gateway.context import RequestContext
+from domain.values import CohortState, EnglishLevel, LicenceStatus, OutcomeKind
 from gateway.errors import BadInputError, code_errors
 from gateway.types import (
     Cohort,
-    CohortStateType,
     Connection,
     Ctx,
-    EnglishLevelType,
     Group,
-    LicenceStatusType,
     Mentee,
     Mentor,
-    OutcomeKindType,
     Pin,
     SharedActivity,
     check_first,
@@ -104,7 +100,7 @@ class Query:
         info: Ctx,
         first: int = 20,
         after: str | None = None,
-        state: CohortStateType | None = None,  # type: ignore[valid-type]
+        state: CohortState | None = None,
         consistent_with: int | None = None,
     ) -> Connection[Cohort]:
         await _consistent(info, consistent_with)
@@ -266,7 +262,7 @@ class EnrolMentorInput:
     languages: list[str]
     cultural_background: str
     email: str | None = None
-    licence_status: LicenceStatusType = LicenceStatusType.NOT_REGULATED  # type: ignore[valid-type]
+    licence_status: LicenceStatus = LicenceStatus.NOT_REGULATED
     capacity: int = 1
 
 
@@ -276,7 +272,7 @@ class EnrolMenteeInput:
     profession: str
     origin: str
     languages: list[str]
-    english_level: EnglishLevelType  # type: ignore[valid-type]
+    english_level: EnglishLevel
     enrolled_on: date
     email: str | None = None
     goals: str | None = None
@@ -317,7 +313,7 @@ class RecordAttendanceInput:
 @strawberry.input
 class RecordOutcomeInput:
     mentee_id: strawberry.ID
-    kind: OutcomeKindType  # type: ignore[valid-type]
+    kind: OutcomeKind
     occurred_on: date
     evidence: str
 

@@ -17,11 +17,9 @@ from gateway.context import RequestContext
 from gateway.errors import BadInputError
 from projections import queries as q
 
-CohortStateType = strawberry.enum(CohortState, name="CohortState")
-OutcomeKindType = strawberry.enum(OutcomeKind, name="OutcomeKind")
-EnglishLevelType = strawberry.enum(EnglishLevel, name="EnglishLevel")
-LicenceStatusType = strawberry.enum(LicenceStatus, name="LicenceStatus")
-ParticipantKindType = strawberry.enum(ParticipantKind, name="ParticipantKind")
+# The domain's vocabularies are the schema's enums.
+for _vocabulary in (CohortState, OutcomeKind, EnglishLevel, LicenceStatus, ParticipantKind):
+    strawberry.enum(_vocabulary)
 
 Ctx = Info[RequestContext, None]
 N = TypeVar("N")
@@ -100,7 +98,7 @@ class Training:
 @strawberry.type
 class Outcome:
     id: strawberry.ID
-    kind: OutcomeKindType  # type: ignore[valid-type]
+    kind: OutcomeKind
     occurred_on: date
     evidence: str
     cohort_id: strawberry.ID | None
@@ -124,7 +122,7 @@ class Mentee:
     profession: str
     origin: str
     languages: list[str]
-    english_level: EnglishLevelType  # type: ignore[valid-type]
+    english_level: EnglishLevel
     goals: str | None
     enrolled_on: date
 
@@ -168,7 +166,7 @@ class Mentor:
     profession: str
     languages: list[str]
     cultural_background: str
-    licence_status: LicenceStatusType  # type: ignore[valid-type]
+    licence_status: LicenceStatus
     capacity: int
 
     @classmethod
@@ -281,7 +279,7 @@ class Cohort:
     planned_sessions: int
     min_group_size: int
     max_group_size: int
-    state: CohortStateType  # type: ignore[valid-type]
+    state: CohortState
     group_count: int
     mentee_count: int
 
@@ -311,7 +309,7 @@ class Pin:
 
 @strawberry.type
 class Registration:
-    kind: ParticipantKindType  # type: ignore[valid-type]
+    kind: ParticipantKind
     own_member: bool = strawberry.field(description="True for members of the caller's PIN.")
     person_id: strawberry.ID | None = strawberry.field(
         description="Only for members of the caller's own PIN."

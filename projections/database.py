@@ -28,7 +28,7 @@ class Executor(Protocol):
 def migrations() -> list[tuple[str, str]]:
     """The schema migrations shipped with the package, as (version, sql) in order."""
     folder = resources.files("projections") / "sql"
-    files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
     return [(f.name.removesuffix(".sql"), f.read_text()) for f in files]
 
 

@@ -10,7 +10,6 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import JSONTranscoder, Notification, Transcoding
 
 from domain.envelope import EventEnvelope
@@ -97,8 +96,10 @@ def to_json_value(value: Any) -> Any:
     return value
 
 
-def to_envelope(position: int, event: DomainEventProtocol[Any]) -> EventEnvelope:
-    fields = {f.name: getattr(event, f.name) for f in dataclasses.fields(cast(Any, event))}
+def to_envelope(position: int, event: Any) -> EventEnvelope:
+    """The published form of a domain event stored at ``position``."""
+    event = cast(Any, event)
+    fields = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
     event_class = type(event)
     return EventEnvelope(
         position=position,

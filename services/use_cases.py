@@ -9,7 +9,8 @@ fresh state) before it surfaces as a retryable ``Conflict``.
 
 from __future__ import annotations
 
-import functools
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +24,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.activity import SharedActivity
 from domain.base import CommandMetadata, TenantAggregate, acting_as
 from domain.cohort import Cohort
+from domain.errors import InvalidValue
 from domain.group import Group, form_group
 from domain.people import Mentee, Mentor
 from domain.pin import Pin, pin_id_for
@@ -31,7 +33,7 @@ from services.context import Role, TenantContext
 from services.errors import BadInput, Conflict, Forbidden, NotFound
 from services.store import MentoringStore
 
-CONFLICT_RETRIES = 3
+CONFLICT_RETRIES = 5
 
 A = TypeVar("A", bound=TenantAggregate)
 P = ParamSpec("P")
@@ -66,7 +68,7 @@ def load(store: MentoringStore, cls: type[A], ident: UUID, ctx: TenantContext) -
 
 def _load_any_tenant(store: MentoringStore, cls: type[A], ident: UUID) -> A:
     try:
-        aggregate = store.repository.get(ident)
+        aggregate: Aggregate = store.repository.get(ident)
     except AggregateNotFoundError:
         raise NotFound(_KIND[cls], ident) from None
     if not isinstance(aggregate, cls):
@@ -84,18 +86,19 @@ def use_case(
 ) -> Callable[Concatenate[MentoringStore, R, TenantContext, P], Changed]:
     """Stamp events with the caller, and retry on a concurrent change of the same aggregate."""
 
-    @functools.wraps(func)
     def run(
-        store: MentoringStore, command: R, ctx: TenantContext, *args: P.args, **kwargs: P.kwargs
+        store: MentoringStore, command: R, ctx: TenantContext, /, *args: P.args, **kwargs: P.kwargs
     ) -> Changed:
         with acting_as(CommandMetadata(actor=ctx.actor, correlation_id=ctx.correlation_id)):
-            for _ in range(CONFLICT_RETRIES):
+            for attempt in range(1, CONFLICT_RETRIES + 1):
                 try:
                     return func(store, command, ctx, *args, **kwargs)
                 except IntegrityError:
-                    continue
+                    # Back off a little, at random, so competing writers stop colliding.
+                    time.sleep(random.uniform(0, 0.005 * attempt))  # noqa: S311
         raise Conflict("The record was changed by someone else at the same time; please try again.")
 
+    run.__name__, run.__doc__ = func.__name__, func.__doc__
     return run
 
 
@@ -118,7 +121,7 @@ def register_pin(store: MentoringStore, cmd: c.RegisterPin, ctx: TenantContext) 
     """Register a PIN (platform admin). Registering an existing slug again changes nothing."""
     _require(ctx, Role.ADMIN)
     try:
-        existing = store.repository.get(pin_id_for(cmd.slug))
+        existing: Pin = store.repository.get(pin_id_for(cmd.slug))
     except AggregateNotFoundError:
         pin = Pin.register(cmd.slug, cmd.name, cmd.communities, cmd.professions)
         return Changed(pin.id, _save(store, pin))
@@ -284,8 +287,15 @@ def record_training(store: MentoringStore, cmd: c.RecordTraining, ctx: TenantCon
 
 
 @use_case
-def record_outcome(store: MentoringStore, cmd: c.RecordOutcome, ctx: TenantContext) -> Changed:
+def record_outcome(
+    store: MentoringStore,
+    cmd: c.RecordOutcome,
+    ctx: TenantContext,
+    today: Callable[[], date] = date.today,
+) -> Changed:
     _require(ctx, Role.COORDINATOR)
+    if cmd.occurred_on > today():
+        raise InvalidValue(f"An outcome cannot be dated in the future ({cmd.occurred_on}).")
     mentee = load(store, Mentee, cmd.mentee_id, ctx)
     mentee.record_outcome(cmd.kind, cmd.occurred_on, cmd.evidence)
     return Changed(mentee.id, _save(store, mentee))

@@ -22,7 +22,7 @@ from services.settings import Settings
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path}/events.db")
+    return Settings(database_url=f"sqlite:///{tmp_path}/events.db", consistency_timeout=0.5)
 
 
 @pytest.fixture
@@ -40,26 +40,38 @@ class GraphQLClient:
         self.settings = settings
         self.http = httpx.Client(base_url=base_url, timeout=10)
 
-    def token(self, role: Role = Role.COORDINATOR, tenant: str | None = "arec", subject: str = "tester") -> str:
+    def token(
+        self, role: Role = Role.COORDINATOR, tenant: str | None = "arec", subject: str = "tester"
+    ) -> str:
         return issue_token(self.settings, role=role, tenant=tenant, subject=subject)
 
-    def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> httpx.Response:
+    def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        return self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
 
-    def execute(self, query: str, variables: dict[str, Any] | None = None, *, token: str | None) -> dict[str, Any]:
+    def execute(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None
+    ) -> dict[str, Any]:
         response = self.post(query, variables, token)
         assert response.status_code < 500, response.text
         body: dict[str, Any] = response.json()
         return body
 
-    def data(self, query: str, variables: dict[str, Any] | None = None, *, token: str | None) -> dict[str, Any]:
+    def data(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None
+    ) -> dict[str, Any]:
         body = self.execute(query, variables, token=token)
         assert "errors" not in body, body["errors"]
         data: dict[str, Any] = body["data"]
         return data
 
-    def error_code(self, query: str, variables: dict[str, Any] | None = None, *, token: str | None) -> str:
+    def error_code(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None
+    ) -> str:
         body = self.execute(query, variables, token=token)
         assert body.get("errors"), f"expected an error, got {str(body)[:500]}"
         code: str = body["errors"][0]["extensions"]["code"]

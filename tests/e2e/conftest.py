@@ -72,7 +72,10 @@ def build_programme(client: GraphQLClient, slug: str, mentees: int) -> PinProgra
     cohort = client.data(PLAN_COHORT, token=token)
     group = client.data(
         FORM_GROUP,
-        {"cohort": cohort["planCohort"]["cohort"]["id"], "mentor": mentor["enrolMentor"]["mentor"]["id"]},
+        {
+            "cohort": cohort["planCohort"]["cohort"]["id"],
+            "mentor": mentor["enrolMentor"]["mentor"]["id"],
+        },
         token=token,
     )
     programme = PinProgramme(
@@ -84,7 +87,9 @@ def build_programme(client: GraphQLClient, slug: str, mentees: int) -> PinProgra
     )
     for i in range(mentees):
         mentee = client.data(
-            ENROL_MENTEE, {"name": f"{slug} mentee {i}", "email": f"{slug}{i}@example.org"}, token=token
+            ENROL_MENTEE,
+            {"name": f"{slug} mentee {i}", "email": f"{slug}{i}@example.org"},
+            token=token,
         )
         mentee_id = mentee["enrolMentee"]["mentee"]["id"]
         client.data(ADD_MENTEE, {"group": programme.group_id, "mentee": mentee_id}, token=token)

@@ -37,11 +37,16 @@ def test_another_pins_id_is_not_found_exactly_like_a_random_id(
     foreign = gateway.execute(MENTEE, {"id": cniea.mentee_ids[0]}, token=arec.token)
     random = gateway.execute(MENTEE, {"id": str(uuid.uuid4())}, token=arec.token)
 
-    assert foreign["data"] is None and random["data"] is None
-    assert foreign["errors"][0]["extensions"] == random["errors"][0]["extensions"] == {"code": "NOT_FOUND"}
-    assert foreign["errors"][0]["message"].replace(cniea.mentee_ids[0], "ID") == random["errors"][0][
-        "message"
-    ].replace(random["errors"][0]["message"].split()[-1].rstrip("."), "ID")
+    assert foreign["data"] is None
+    assert random["data"] is None
+    assert (
+        foreign["errors"][0]["extensions"]
+        == random["errors"][0]["extensions"]
+        == {"code": "NOT_FOUND"}
+    )
+    assert foreign["errors"][0]["message"].replace(cniea.mentee_ids[0], "ID") == random["errors"][
+        0
+    ]["message"].replace(random["errors"][0]["message"].split()[-1].rstrip("."), "ID")
     assert gateway.error_code(GROUP, {"id": cniea.group_id}, token=arec.token) == "NOT_FOUND"
 
 
@@ -59,7 +64,9 @@ def test_a_coordinator_cannot_place_another_pins_mentee_in_their_group(
 def test_a_group_refuses_a_seventh_mentee(gateway: GraphQLClient, arec: PinProgramme) -> None:
     seventh = gateway.data(ENROL_MENTEE, {"name": "Seventh newcomer"}, token=arec.token)
     body = gateway.execute(
-        ADD_MENTEE, {"group": arec.group_id, "mentee": seventh["enrolMentee"]["mentee"]["id"]}, token=arec.token
+        ADD_MENTEE,
+        {"group": arec.group_id, "mentee": seventh["enrolMentee"]["mentee"]["id"]},
+        token=arec.token,
     )
 
     assert body["errors"][0]["extensions"]["code"] == "INVARIANT_VIOLATION"
@@ -69,7 +76,9 @@ def test_a_group_refuses_a_seventh_mentee(gateway: GraphQLClient, arec: PinProgr
     assert len(group["mentees"]) == 6
 
 
-def test_a_group_under_the_minimum_size_is_flagged(gateway: GraphQLClient, cniea: PinProgramme) -> None:
+def test_a_group_under_the_minimum_size_is_flagged(
+    gateway: GraphQLClient, cniea: PinProgramme
+) -> None:
     remove = """mutation($g: ID!, $m: ID!) { removeMenteeFromGroup(groupId: $g, menteeId: $m) {
       group { menteeCount underMinimumSize } } }"""
     before = gateway.data(GROUP, {"id": cniea.group_id}, token=cniea.token)["group"]
@@ -79,11 +88,23 @@ def test_a_group_under_the_minimum_size_is_flagged(gateway: GraphQLClient, cniea
     assert after["removeMenteeFromGroup"]["group"] == {"menteeCount": 4, "underMinimumSize": True}
 
 
-def test_requests_without_a_valid_token_are_unauthenticated(gateway: GraphQLClient, arec: PinProgramme) -> None:
+def test_requests_without_a_valid_token_are_unauthenticated(
+    gateway: GraphQLClient, arec: PinProgramme
+) -> None:
     now = int(time.time())
-    claims = {"sub": "x", "role": "coordinator", "tenant": "arec", "aud": "mentoring", "iss": "mentoring"}
-    expired = jwt.encode({**claims, "iat": now - 100, "exp": now - 10}, gateway.settings.jwt_secret, "HS256")
-    forged = jwt.encode({**claims, "exp": now + 600}, "another-secret-of-sufficient-length-000", "HS256")
+    claims = {
+        "sub": "x",
+        "role": "coordinator",
+        "tenant": "arec",
+        "aud": "mentoring",
+        "iss": "mentoring",
+    }
+    expired = jwt.encode(
+        {**claims, "iat": now - 100, "exp": now - 10}, gateway.settings.jwt_secret, "HS256"
+    )
+    forged = jwt.encode(
+        {**claims, "exp": now + 600}, "another-secret-of-sufficient-length-000", "HS256"
+    )
     unsigned = jwt.encode({**claims, "exp": now + 600}, None, "none")
     wrong_audience = jwt.encode(
         {**claims, "aud": "elsewhere", "exp": now + 600}, gateway.settings.jwt_secret, "HS256"
@@ -96,7 +117,9 @@ def test_requests_without_a_valid_token_are_unauthenticated(gateway: GraphQLClie
         assert "arec" not in body["errors"][0]["message"]
 
 
-def test_roles_without_access_to_personal_data_are_forbidden(gateway: GraphQLClient, arec: PinProgramme) -> None:
+def test_roles_without_access_to_personal_data_are_forbidden(
+    gateway: GraphQLClient, arec: PinProgramme
+) -> None:
     funder = gateway.token(Role.FUNDER, tenant=None, subject="allies")
     assert gateway.error_code(MENTEES, token=funder) == "FORBIDDEN"
     enrol = gateway.error_code(ENROL_MENTEE, {"name": "Someone"}, token=funder)
@@ -112,7 +135,10 @@ def test_malformed_documents_and_ids_get_an_error_code_never_a_server_error(
         if response.status_code == 200:
             assert response.json()["errors"][0]["extensions"]["code"] == "BAD_INPUT"
     assert gateway.error_code(MENTEE, {"id": "not-an-id"}, token=arec.token) == "BAD_INPUT"
-    assert gateway.error_code("{ mentees(after: \"bogus\") { totalCount } }", token=arec.token) == "BAD_INPUT"
+    assert (
+        gateway.error_code('{ mentees(after: "bogus") { totalCount } }', token=arec.token)
+        == "BAD_INPUT"
+    )
     deep = "{ groups { edges { node { " + "mentees { groups { " * 5 + "id" + " } }" * 5 + " } } } }"
     assert gateway.error_code(deep, token=arec.token) == "BAD_INPUT"
 
@@ -120,9 +146,22 @@ def test_malformed_documents_and_ids_get_an_error_code_never_a_server_error(
 def test_pages_follow_a_stable_order(gateway: GraphQLClient, arec: PinProgramme) -> None:
     page = "query($after: String) { mentees(first: 4, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }"
     first = gateway.data(page, token=arec.token)["mentees"]
-    second = gateway.data(page, {"after": first["pageInfo"]["endCursor"]}, token=arec.token)["mentees"]
+    second = gateway.data(page, {"after": first["pageInfo"]["endCursor"]}, token=arec.token)[
+        "mentees"
+    ]
 
     ids = [e["node"]["id"] for e in first["edges"] + second["edges"]]
     assert first["pageInfo"]["hasNextPage"] is True
     assert second["pageInfo"]["hasNextPage"] is False
     assert ids == arec.mentee_ids
+
+
+def test_a_query_waits_for_a_position_the_read_models_never_reach_then_answers_stale(
+    gateway: GraphQLClient, arec: PinProgramme
+) -> None:
+    query = "query($p: Int) { mentees(consistentWith: $p) { totalCount } }"
+    enrolled = gateway.data(ENROL_MENTEE, {"name": "Newcomer"}, token=arec.token)["enrolMentee"]
+
+    seen = gateway.data(query, {"p": enrolled["position"]}, token=arec.token)
+    assert seen["mentees"]["totalCount"] == 7
+    assert gateway.error_code(query, {"p": enrolled["position"] + 1000}, token=arec.token) == "STALE"

@@ -1,0 +1,54 @@
+"""The ``mentoring`` command line, as a coordinator uses it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from domain.pin import pin_id_for
+from gateway.auth import authenticate
+from gateway.cli import app
+from services.context import Role
+from services.settings import Settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MENTORING_DATABASE_URL", f"sqlite:///{tmp_path}/events.db")
+    return tmp_path
+
+
+def test_token_prints_a_token_the_gateway_accepts() -> None:
+    result = runner.invoke(app, ["token", "--tenant", "arec", "--role", "coordinator"])
+
+    assert result.exit_code == 0, result.output
+    caller = authenticate(Settings(), f"Bearer {result.output.strip()}")
+    assert caller.tenant_id == pin_id_for("arec")
+    assert caller.role == Role.COORDINATOR
+
+
+def test_a_coordinator_token_needs_a_tenant() -> None:
+    result = runner.invoke(app, ["token", "--role", "coordinator"])
+
+    assert result.exit_code == 2
+    assert "needs a tenant" in result.output
+
+
+def test_demo_seeds_once_and_prints_counts_per_pin(store_env: Path) -> None:
+    first = runner.invoke(app, ["demo", "--no-serve"])
+    second = runner.invoke(app, ["demo", "--no-serve"])
+
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout)
+    again = json.loads(second.stdout)
+    assert [pin["slug"] for pin in summary["pins"]] == ["arec", "iccc", "cniea", "afca", "chc"]
+    assert summary["already_seeded"] is False
+    assert again["already_seeded"] is True
+    assert again["pins"] == summary["pins"]
+    assert (store_env / "events.db").exists()
+    assert (store_env / "readmodels.db").exists()
