@@ -28,7 +28,9 @@ def _seed(platform: Platform) -> int:
     return platform.store.recorder.max_notification_id() or 0
 
 
-def test_the_pilot_reads_as_the_article_tells_it(platform: Platform, gateway: GraphQLClient) -> None:
+def test_the_pilot_reads_as_the_article_tells_it(
+    platform: Platform, gateway: GraphQLClient
+) -> None:
     seeded = _seed(platform)
     mentees = 0
     outcomes: Counter[str] = Counter()

@@ -164,4 +164,6 @@ def test_a_query_waits_for_a_position_the_read_models_never_reach_then_answers_s
 
     seen = gateway.data(query, {"p": enrolled["position"]}, token=arec.token)
     assert seen["mentees"]["totalCount"] == 7
-    assert gateway.error_code(query, {"p": enrolled["position"] + 1000}, token=arec.token) == "STALE"
+    assert (
+        gateway.error_code(query, {"p": enrolled["position"] + 1000}, token=arec.token) == "STALE"
+    )
