@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from projections.database import SQLiteReadModels
+from projections.database import ReadModels, open_read_models
 from projections.tenant_views import TenantViews
 from services.bus import InProcessBus
 from services.relay import Relay
-from services.settings import Settings
+from services.settings import OnPoison, Settings
 from services.store import MentoringStore, build_store
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class ProjectionPosition:
 class Platform:
     settings: Settings
     store: MentoringStore
-    read_models: SQLiteReadModels
+    read_models: ReadModels
     views: TenantViews
     relay: Relay
 
@@ -60,8 +60,14 @@ class Platform:
 def build_platform(settings: Settings | None = None) -> Platform:
     settings = settings or Settings()
     store = build_store(settings)
-    read_models = SQLiteReadModels(settings.read_model_path)
-    views = TenantViews(read_models)
+    read_models = open_read_models(
+        settings.read_models_url,
+        settings.read_schema,
+        pool_size=settings.postgres_pool_size,
+        max_overflow=settings.postgres_max_overflow,
+        timeout=settings.postgres_connect_timeout,
+    )
+    views = TenantViews(read_models, dead_letter=settings.projection_on_poison == OnPoison.DEAD_LETTER)
     bus = InProcessBus()
     bus.subscribe(views.handle)
     relay = Relay(store, bus, ProjectionPosition(views), settings.relay_batch_size)

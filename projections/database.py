@@ -1,11 +1,16 @@
-"""The read-model database: SQLite in embedded mode, schema migrations as plain SQL files."""
+"""Read-model databases: SQLite (embedded) and PostgreSQL; schema migrations as plain SQL files.
+
+Queries and projections write portable SQL with ``?`` placeholders; the PostgreSQL adapter
+translates them. Rows are accessed by column name on both.
+"""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +30,16 @@ class Executor(Protocol):
     def execute(self, sql: str, params: Params = ...) -> Cursor: ...
 
 
+class ReadModels(Protocol):
+    """A read-model database: write transactions for projections, snapshots for queries."""
+
+    def transaction(self) -> AbstractContextManager[Executor]: ...
+
+    def reading(self) -> AbstractContextManager[Executor]: ...
+
+    def close(self) -> None: ...
+
+
 def migrations() -> list[tuple[str, str]]:
     """The schema migrations shipped with the package, as (version, sql) in order."""
     folder = resources.files("projections") / "sql"
@@ -38,6 +53,24 @@ def _statements(sql: str) -> list[str]:
     return [statement for statement in code.split(";") if statement.strip()]
 
 
+def migrate(tx: Executor) -> list[str]:
+    """Apply the migrations not yet applied; return their versions."""
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+    )
+    applied = {row["version"] for row in tx.execute("SELECT version FROM schema_migrations").fetchall()}
+    done = []
+    for version, sql in migrations():
+        if version in applied:
+            continue
+        for statement in _statements(sql):
+            tx.execute(statement)
+        tx.execute("INSERT INTO schema_migrations (version) VALUES (?)", (version,))
+        done.append(version)
+    return done
+
+
 class SQLiteReadModels:
     """Read models in a SQLite file (WAL, so queries never wait for the projection)."""
 
@@ -46,35 +79,20 @@ class SQLiteReadModels:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._write_lock = threading.Lock()
-        self._migrate()
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.row_factory = sqlite3.Row
-        return conn
+        with self.transaction() as tx:
+            migrate(tx)
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._connect()
+            conn = sqlite3.connect(
+                self.path, timeout=10, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.row_factory = sqlite3.Row
             self._local.conn = conn
         return conn
-
-    def _migrate(self) -> None:
-        with self.transaction() as tx:
-            tx.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-            )
-            applied = {row[0] for row in tx.execute("SELECT version FROM schema_migrations")}
-            for version, sql in migrations():
-                if version in applied:
-                    continue
-                for statement in _statements(sql):
-                    tx.execute(statement)
-                tx.execute("INSERT INTO schema_migrations (version) VALUES (?)", (version,))
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -104,3 +122,86 @@ class SQLiteReadModels:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+class _PostgresExecutor:
+    """Runs ``?``-style SQL on a psycopg connection."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Params = ()) -> Cursor:
+        cursor: Cursor = self._conn.execute(_translate(sql), params)
+        return cursor
+
+
+_translated: dict[str, str] = {}
+
+
+def _translate(sql: str) -> str:
+    found = _translated.get(sql)
+    if found is None:
+        found = _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
+        if len(_translated) < 4096:
+            _translated[sql] = found
+    return found
+
+
+class PostgresReadModels:
+    """Read models in one schema of a PostgreSQL database, through a connection pool."""
+
+    def __init__(
+        self, url: str, schema: str, *, pool_size: int = 5, max_overflow: int = 10, timeout: float = 10
+    ) -> None:
+        import psycopg
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+            raise ValueError(f"Invalid read-model schema name {schema!r}.")
+        self.schema = schema
+        self._psycopg = psycopg
+
+        def configure(conn: Any) -> None:
+            conn.execute(f"SET search_path TO {schema}")
+            conn.commit()
+
+        with psycopg.connect(url, autocommit=True, connect_timeout=int(timeout)) as conn:
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size + max_overflow,
+            timeout=timeout,
+            kwargs={"row_factory": dict_row, "connect_timeout": int(timeout)},
+            configure=configure,
+            open=True,
+        )
+        with self.transaction() as tx:
+            tx.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"migrations:{schema}",))
+            migrate(tx)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Executor]:
+        with self._pool.connection() as conn, conn.transaction():
+            yield _PostgresExecutor(conn)
+
+    @contextmanager
+    def reading(self) -> Iterator[Executor]:
+        with self._pool.connection() as conn, conn.transaction():
+            yield _PostgresExecutor(conn)
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def open_read_models(url: str, schema: str = "readmodels", **pool: Any) -> ReadModels:
+    """The read-model database at ``url`` (sqlite:///PATH or postgresql://...)."""
+    if url.startswith("sqlite:///"):
+        return SQLiteReadModels(Path(url.removeprefix("sqlite:///")))
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresReadModels(url, schema, **pool)
+    raise ValueError("The read-model database URL must be sqlite:///PATH or postgresql://...")

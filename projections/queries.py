@@ -210,7 +210,7 @@ def _page(
     first = max(0, min(first, MAX_PAGE))
     where = " AND ".join(cond for cond, _ in filters) or "1=1"
     params = [p for _, p in filters]
-    total = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
+    total = conn.execute(f"SELECT count(*) AS n FROM {table} WHERE {where}", params).fetchone()["n"]
     cursor_filter = " AND seq > ?" if after is not None else ""
     rows = conn.execute(
         f"SELECT * FROM {table} WHERE {where}{cursor_filter} ORDER BY seq LIMIT ?",
@@ -238,6 +238,16 @@ def _language(language: str) -> str:
     return "%" + json.dumps(language, ensure_ascii=False) + "%"
 
 
+# Counts across aggregates are computed here, not kept by the projection (see the migration).
+COHORTS = (
+    "(SELECT c.*, "
+    "(SELECT count(*) FROM mentoring_groups g WHERE g.cohort_id = c.id) AS group_count, "
+    "(SELECT count(*) FROM group_members m JOIN mentoring_groups g ON g.id = m.group_id "
+    "WHERE g.cohort_id = c.id) AS mentee_count "
+    "FROM cohorts c) AS cohorts"
+)
+
+
 def pin(conn: Executor, tenant_id: str) -> PinRow | None:
     r = conn.execute("SELECT * FROM pins WHERE tenant_id = ?", (tenant_id,)).fetchone()
     if r is None:
@@ -257,11 +267,11 @@ def cohorts(
     filters: list[tuple[str, Any]] = [("tenant_id = ?", tenant_id)]
     if state is not None:
         filters.append(("state = ?", state))
-    return _page(conn, "cohorts", filters, first, after, _cohort)
+    return _page(conn, COHORTS, filters, first, after, _cohort)
 
 
 def cohort(conn: Executor, tenant_id: str, ident: str) -> CohortRow | None:
-    return _one(conn, "cohorts", tenant_id, ident, _cohort)
+    return _one(conn, COHORTS, tenant_id, ident, _cohort)
 
 
 def groups(
@@ -354,7 +364,7 @@ def cohorts_by_id(conn: Executor, tenant_id: str, ids: Sequence[str]) -> dict[st
     if not ids:
         return {}
     rows = conn.execute(
-        f"SELECT * FROM cohorts WHERE tenant_id = ? AND id IN ({_in(ids)})",
+        f"SELECT * FROM {COHORTS} WHERE tenant_id = ? AND id IN ({_in(ids)})",
         [tenant_id, *ids],
     ).fetchall()
     return {r["id"]: _cohort(r) for r in rows}

@@ -1,9 +1,10 @@
 """The tenant-views projection: each PIN's cohorts, groups, sessions, people and outcomes.
 
-Each batch is applied in one transaction together with the projection's position, so an
-event delivered twice (the bus is at-least-once) takes effect once. An event the
-projection cannot apply stops it with an error naming the event; it is retried when
-delivered again, and the status is reported by ``/readyz``.
+Events arrive per bus partition in store order (the in-process bus has one partition; Kafka
+has several, each ordered). Each batch is applied in one transaction together with the
+partition's tracking position, so an event delivered twice takes effect once. An event the
+projection cannot apply stops it with an error naming the event (retried when delivered
+again, reported by ``/readyz``), or, configured so, is skipped into ``dead_letters``.
 """
 
 from __future__ import annotations
@@ -16,13 +17,27 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from prometheus_client import Counter, Gauge
+
 from domain.envelope import EventEnvelope
-from projections.database import Executor, SQLiteReadModels
+from projections.database import Executor, ReadModels
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Executor, EventEnvelope], None]
 HANDLERS: dict[str, Handler] = {}
+FLOOR = -1  # tracking row that bounds every partition from below (set by a rebuild)
+
+APPLIED = Counter("mentoring_projection_events_total", "Events applied", ["projection"])
+SKIPPED = Counter(
+    "mentoring_projection_duplicates_total", "Events skipped as already applied", ["projection"]
+)
+POISON = Counter(
+    "mentoring_projection_poison_events_total", "Events a projection could not apply", ["projection"]
+)
+POSITION = Gauge(
+    "mentoring_projection_position", "Store position of the last applied event", ["projection"]
+)
 
 
 def handles(event_type: str) -> Callable[[Handler], Handler]:
@@ -40,50 +55,64 @@ class ProjectionStatus:
     error: str | None
 
 
+class PoisonEvent(Exception):
+    """An event the projection cannot apply; the message names it."""
+
+
 class TenantViews:
     """Applies published events to the tenant read models, exactly once in effect."""
 
     name = "tenant_views"
 
-    def __init__(self, db: SQLiteReadModels) -> None:
+    def __init__(self, db: ReadModels, *, dead_letter: bool = False) -> None:
         self._db = db
+        self._dead_letter = dead_letter
         self._changed = threading.Condition()
         self._error: str | None = None
-        with db.transaction() as tx:
-            tx.execute(
-                "CREATE TABLE IF NOT EXISTS projection_tracking "
-                "(projection TEXT PRIMARY KEY, position INTEGER NOT NULL)"
-            )
-            self._position = self._tracked(tx)
+        self._position = self.stored_position()
 
-    def _tracked(self, tx: Executor) -> int:
+    def _tracked(self, tx: Executor, part: int) -> int:
         row = tx.execute(
-            "SELECT position FROM projection_tracking WHERE projection = ?", (self.name,)
+            "SELECT max(position) AS position FROM projection_tracking "
+            "WHERE projection = ? AND part IN (?, ?)",
+            (self.name, part, FLOOR),
         ).fetchone()
-        return int(row[0]) if row else 0
+        return int(row["position"]) if row and row["position"] is not None else 0
+
+    def stored_position(self) -> int:
+        """The highest store position applied, as committed in the database."""
+        with self._db.reading() as tx:
+            row = tx.execute(
+                "SELECT max(position) AS position FROM projection_tracking WHERE projection = ?",
+                (self.name,),
+            ).fetchone()
+        return int(row["position"]) if row and row["position"] is not None else 0
 
     @property
     def status(self) -> ProjectionStatus:
         return ProjectionStatus(self.name, self._position, self._error)
 
-    def handle(self, envelopes: Sequence[EventEnvelope]) -> None:
-        """Apply a batch in store order; positions already applied are skipped."""
+    def handle(self, envelopes: Sequence[EventEnvelope], part: int = 0) -> None:
+        """Apply a batch of one partition, in order; positions already applied are skipped."""
         current: EventEnvelope | None = None
+        applied = skipped = 0
         try:
             with self._db.transaction() as tx:
-                position = self._tracked(tx)
+                position = self._tracked(tx, part)
+                last: EventEnvelope | None = None
                 for current in envelopes:
                     if current.position <= position:
+                        skipped += 1
                         continue
-                    handler = HANDLERS.get(current.event_type)
-                    if handler is not None:
-                        handler(tx, current)
-                    position = current.position
-                tx.execute(
-                    "INSERT INTO projection_tracking (projection, position) VALUES (?, ?) "
-                    "ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
-                    (self.name, position),
-                )
+                    self._apply(tx, current)
+                    position, last, applied = current.position, current, applied + 1
+                if last is not None:
+                    tx.execute(
+                        "INSERT INTO projection_tracking (projection, part, position, occurred_at) "
+                        "VALUES (?, ?, ?, ?) ON CONFLICT (projection, part) DO UPDATE "
+                        "SET position = excluded.position, occurred_at = excluded.occurred_at",
+                        (self.name, part, position, last.occurred_at),
+                    )
         except Exception as error:
             where = (
                 f"event {current.event_type} at position {current.position} "
@@ -91,23 +120,64 @@ class TenantViews:
                 if current
                 else "a batch"
             )
-            self._error = f"{self.name} stopped at {where}: {error}"
+            self._error = f"{self.name} stopped at {where}: {error!r}"
+            POISON.labels(self.name).inc()
             log.error("projection %s", self._error)
             raise
+        APPLIED.labels(self.name).inc(applied)
+        SKIPPED.labels(self.name).inc(skipped)
         with self._changed:
-            self._position = position
+            self._position = max(self._position, position)
             self._error = None
             self._changed.notify_all()
+        POSITION.labels(self.name).set(self._position)
+
+    def _apply(self, tx: Executor, envelope: EventEnvelope) -> None:
+        handler = HANDLERS.get(envelope.event_type)
+        if handler is None:
+            return  # an event this projection has no use for
+        if not self._dead_letter:
+            handler(tx, envelope)
+            return
+        tx.execute("SAVEPOINT apply_event")
+        try:
+            handler(tx, envelope)
+        except Exception as error:
+            tx.execute("ROLLBACK TO SAVEPOINT apply_event")
+            POISON.labels(self.name).inc()
+            log.error(
+                "projection %s skipped event %s at position %s into dead_letters: %r",
+                self.name, envelope.event_type, envelope.position, error,
+            )
+            tx.execute(
+                "INSERT INTO dead_letters (projection, position, event_type, aggregate_id, error, "
+                "envelope) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    self.name,
+                    envelope.position,
+                    envelope.event_type,
+                    envelope.aggregate_id,
+                    repr(error),
+                    envelope.to_json().decode(),
+                ),
+            )
+        tx.execute("RELEASE SAVEPOINT apply_event")
 
     def wait_for(self, position: int, timeout: float) -> bool:
-        """Wait until every event up to ``position`` is applied; False after ``timeout``."""
+        """Wait until every event up to ``position`` is applied; False after ``timeout``.
+
+        In-process the projection wakes waiters; when another process projects (Kafka),
+        the committed tracking is polled.
+        """
         deadline = time.monotonic() + timeout
         with self._changed:
             while self._position < position:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                self._changed.wait(remaining)
+                self._changed.wait(min(remaining, 0.05))
+                if self._position < position:
+                    self._position = max(self._position, self.stored_position())
         return True
 
 
@@ -273,7 +343,6 @@ def _group_formed(tx: Executor, e: EventEnvelope) -> None:
             e.position,
         ),
     )
-    tx.execute("UPDATE cohorts SET group_count = group_count + 1 WHERE id = ?", (p["cohort_id"],))
 
 
 @handles("Group.MenteeAdded")
@@ -286,11 +355,6 @@ def _mentee_added(tx: Executor, e: EventEnvelope) -> None:
         "UPDATE mentoring_groups SET mentee_count = mentee_count + 1 WHERE id = ?",
         (e.aggregate_id,),
     )
-    tx.execute(
-        "UPDATE cohorts SET mentee_count = mentee_count + 1 "
-        "WHERE id = (SELECT cohort_id FROM mentoring_groups WHERE id = ?)",
-        (e.aggregate_id,),
-    )
 
 
 @handles("Group.MenteeRemoved")
@@ -301,11 +365,6 @@ def _mentee_removed(tx: Executor, e: EventEnvelope) -> None:
     )
     tx.execute(
         "UPDATE mentoring_groups SET mentee_count = mentee_count - 1 WHERE id = ?",
-        (e.aggregate_id,),
-    )
-    tx.execute(
-        "UPDATE cohorts SET mentee_count = mentee_count - 1 "
-        "WHERE id = (SELECT cohort_id FROM mentoring_groups WHERE id = ?)",
         (e.aggregate_id,),
     )
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,17 +13,41 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEVELOPMENT_SECRET = "development-only-secret-change-me-0123456789"  # noqa: S105
 
 
+class OnPoison(StrEnum):
+    """What a projection does with an event it cannot apply."""
+
+    STOP = "stop"
+    DEAD_LETTER = "dead-letter"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MENTORING_", frozen=True)
 
     database_url: str = Field(
         default="sqlite:///.mentoring/events.db",
-        description="Event store. sqlite:///PATH (embedded default) or postgresql://...",
+        description="Event store: sqlite:///PATH (embedded default) or postgresql://USER:PASSWORD@HOST:PORT/DB",
     )
     read_database_url: str | None = Field(
         default=None,
-        description="Read models. Default: readmodels.db next to the SQLite event store.",
+        description="Read models. Default: readmodels.db next to a SQLite event store, "
+        "or the event store's PostgreSQL database",
     )
+    read_schema: str = Field(default="readmodels", description="PostgreSQL schema of the read models")
+    postgres_pool_size: int = Field(default=5, ge=1, description="Connections kept open per pool")
+    postgres_max_overflow: int = Field(default=10, ge=0, description="Extra connections under load")
+    postgres_connect_timeout: int = Field(default=10, ge=1, description="Seconds to connect")
+    postgres_lock_timeout: int = Field(default=5, ge=0, description="Seconds to wait for a lock")
+    kafka_bootstrap_servers: str | None = Field(
+        default=None, description="host:port,... of Kafka; unset = the in-process bus"
+    )
+    kafka_topic: str = Field(default="mentoring.events.v1", description="Topic of domain events")
+    kafka_topic_partitions: int = Field(default=6, ge=1, description="Partitions when creating the topic")
+    kafka_replication_factor: int = Field(default=1, ge=1, description="Replicas when creating the topic")
+    kafka_consumer_group: str = Field(default="mentoring-projections", description="Projector group id")
+    projection_on_poison: OnPoison = Field(
+        default=OnPoison.STOP, description="stop, or dead-letter: skip the event into a table"
+    )
+    metrics_port: int = Field(default=9100, ge=1, le=65535, description="/metrics of relay and projector")
     environment: str = Field(default="development", description="development or production")
     jwt_secret: str = Field(default=DEVELOPMENT_SECRET, description="HS256 secret for tokens")
     jwt_audience: str = Field(default="mentoring", description="Expected 'aud' claim")
@@ -33,19 +59,38 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="Longest wait of a query for consistentWith"
     )
 
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
     @cached_property
     def event_store_path(self) -> Path:
         if not self.database_url.startswith("sqlite:///"):
             raise ValueError(
-                f"Unsupported MENTORING_DATABASE_URL {self.database_url.split(':')[0]!r}: "
-                "this build supports sqlite:///PATH."
+                "MENTORING_DATABASE_URL must be sqlite:///PATH or postgresql://...; got "
+                f"{self.database_url.split(':')[0]!r}."
             )
         return Path(self.database_url.removeprefix("sqlite:///"))
 
     @cached_property
-    def read_model_path(self) -> Path:
-        if self.read_database_url is None:
-            return self.event_store_path.with_name("readmodels.db")
-        if not self.read_database_url.startswith("sqlite:///"):
-            raise ValueError("MENTORING_READ_DATABASE_URL must be sqlite:///PATH in this build.")
-        return Path(self.read_database_url.removeprefix("sqlite:///"))
+    def read_models_url(self) -> str:
+        """Where the read models live (resolved default)."""
+        if self.read_database_url:
+            return self.read_database_url
+        if self.uses_postgres:
+            return self.database_url
+        return f"sqlite:///{self.event_store_path.with_name('readmodels.db')}"
+
+
+def postgres_env(url: str) -> dict[str, str]:
+    """eventsourcing's POSTGRES_* settings for a postgresql:// URL."""
+    parts = urlsplit(url)
+    if not parts.hostname or not parts.path.strip("/"):
+        raise ValueError("A PostgreSQL URL needs a host and a database: postgresql://HOST/DB.")
+    return {
+        "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
+        "POSTGRES_HOST": parts.hostname,
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+    }

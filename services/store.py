@@ -14,7 +14,7 @@ from eventsourcing.persistence import JSONTranscoder, Notification, Transcoding
 
 from domain.envelope import EventEnvelope
 from domain.values import PersonalData
-from services.settings import Settings
+from services.settings import Settings, postgres_env
 
 _METADATA_FIELDS = {
     "originator_id",
@@ -68,6 +68,18 @@ class MentoringStore(Application[UUID]):
 
 
 def build_store(settings: Settings) -> MentoringStore:
+    """The event store the settings name: SQLite file (embedded) or PostgreSQL."""
+    if settings.uses_postgres:
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            **postgres_env(settings.database_url),
+            "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(settings.postgres_max_overflow),
+            "POSTGRES_CONNECT_TIMEOUT": str(settings.postgres_connect_timeout),
+            "POSTGRES_LOCK_TIMEOUT": str(settings.postgres_lock_timeout),
+            "POSTGRES_PRE_PING": "y",
+        }
+        return MentoringStore(env=env)
     path = settings.event_store_path
     path.parent.mkdir(parents=True, exist_ok=True)
     return MentoringStore(

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+import psycopg
 import pytest
 import uvicorn
 
@@ -20,9 +25,51 @@ from services.context import Role
 from services.settings import Settings
 
 
+def require_service(variable: str, what: str) -> str:
+    """The address of a real service started by deploy/local/up (see `make test`).
+
+    Without it the test is skipped locally, and fails under CI=true: CI must prove the
+    production path, never skip it silently.
+    """
+    value = os.environ.get(variable)
+    if not value:
+        message = f"{what} is not available: {variable} is not set (run the tests with `make test`)."
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return value
+
+
+@contextmanager
+def fresh_database(server_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the test server; dropped afterwards."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = urlsplit(server_url)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path}/events.db", consistency_timeout=0.5)
+def postgres_url() -> Iterator[str]:
+    """An empty database on the real PostgreSQL server."""
+    with fresh_database(require_service("MENTORING_TEST_DATABASE_URL", "PostgreSQL")) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """The platform's settings on each event store: embedded SQLite, and real PostgreSQL."""
+    if request.param == "sqlite":
+        yield Settings(database_url=f"sqlite:///{tmp_path}/events.db", consistency_timeout=0.5)
+        return
+    server = require_service("MENTORING_TEST_DATABASE_URL", "PostgreSQL")
+    with fresh_database(server) as url:
+        yield Settings(database_url=url, consistency_timeout=0.5)
 
 
 @pytest.fixture

@@ -1,5 +1,29 @@
 -- Read models of each PIN's own view. Every row carries tenant_id; `seq` is the store
 -- position of the event that created the row, which gives a stable order for paging.
+-- A row is only changed by events of its own aggregate, which arrive in order on every bus
+-- (Kafka keeps order per aggregate, not across aggregates); counts across aggregates are
+-- computed when queried.
+
+-- Per projection and bus partition: the store position of the last event applied. The
+-- row with part = -1 is a floor for every partition (set by a rebuild).
+CREATE TABLE projection_tracking (
+    projection TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    position BIGINT NOT NULL,
+    occurred_at TEXT,
+    PRIMARY KEY (projection, part)
+);
+
+-- Events a projection skipped (MENTORING_PROJECTION_ON_POISON=dead-letter).
+CREATE TABLE dead_letters (
+    projection TEXT NOT NULL,
+    position BIGINT NOT NULL,
+    event_type TEXT NOT NULL,
+    aggregate_id TEXT NOT NULL,
+    error TEXT NOT NULL,
+    envelope TEXT NOT NULL,
+    PRIMARY KEY (projection, position)
+);
 
 CREATE TABLE pins (
     tenant_id TEXT PRIMARY KEY,
@@ -20,8 +44,6 @@ CREATE TABLE cohorts (
     min_group_size INTEGER NOT NULL,
     max_group_size INTEGER NOT NULL,
     state TEXT NOT NULL,
-    group_count INTEGER NOT NULL DEFAULT 0,
-    mentee_count INTEGER NOT NULL DEFAULT 0,
     seq INTEGER NOT NULL
 );
 CREATE INDEX cohorts_tenant ON cohorts (tenant_id, seq);
