@@ -37,7 +37,7 @@ def create_app(platform: Platform) -> FastAPI:
         try:
             yield
         finally:
-            platform.relay.stop()
+            platform.stop()
 
     app = FastAPI(title="Group mentoring platform", lifespan=lifespan)
     app.include_router(

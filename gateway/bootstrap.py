@@ -34,14 +34,16 @@ class Platform:
     store: MentoringStore
     read_models: ReadModels
     views: TenantViews
-    relay: Relay
+    relay: Relay | None
+    """The in-process relay (embedded bus); None when separate processes relay to Kafka."""
 
     def catch_up(self, position: int) -> bool:
         """Publish pending events now and wait (bounded) until projections reach ``position``."""
-        try:
-            self.relay.pump()
-        except Exception:
-            log.exception("relay: publishing failed; the projection reports the cause")
+        if self.relay is not None:
+            try:
+                self.relay.pump()
+            except Exception:
+                log.exception("relay: publishing failed; the projection reports the cause")
         return self.views.wait_for(position, self.settings.consistency_timeout)
 
     def lag(self) -> int:
@@ -49,10 +51,15 @@ class Platform:
         return max(0, (self.store.recorder.max_notification_id() or 0) - self.views.status.position)
 
     def start(self) -> None:
-        self.relay.start(self.settings.relay_poll_interval)
+        if self.relay is not None:
+            self.relay.start(self.settings.relay_poll_interval)
+
+    def stop(self) -> None:
+        if self.relay is not None:
+            self.relay.stop()
 
     def close(self) -> None:
-        self.relay.stop()
+        self.stop()
         self.read_models.close()
         self.store.close()
 
@@ -67,7 +74,11 @@ def build_platform(settings: Settings | None = None) -> Platform:
         max_overflow=settings.postgres_max_overflow,
         timeout=settings.postgres_connect_timeout,
     )
-    views = TenantViews(read_models, dead_letter=settings.projection_on_poison == OnPoison.DEAD_LETTER)
+    views = TenantViews(
+        read_models, dead_letter=settings.projection_on_poison == OnPoison.DEAD_LETTER
+    )
+    if settings.kafka_bootstrap_servers:
+        return Platform(settings, store, read_models, views, relay=None)
     bus = InProcessBus()
     bus.subscribe(views.handle)
     relay = Relay(store, bus, ProjectionPosition(views), settings.relay_batch_size)

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
+import threading
 from typing import Annotated
 
 import typer
 import uvicorn
+from prometheus_client import start_http_server
 from rich.console import Console
 
 from gateway.app import create_app
 from gateway.auth import issue_token
 from gateway.bootstrap import Platform, build_platform
+from projections.database import open_read_models
+from projections.kafka_projector import KafkaProjector
+from projections.tenant_views import TenantViews
 from services.context import Role
 from services.demo import NETWORKS, seed_demo
-from services.settings import Settings
+from services.kafka_bus import KafkaBus, ensure_topic
+from services.relay import Relay
+from services.relay_coordination import coordinator_for
+from services.settings import OnPoison, Settings
+from services.store import build_store
 
 app = typer.Typer(
     help="Group mentoring of skilled immigrants: the platform's command line.",
@@ -33,6 +43,8 @@ def _logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:  # the Kafka client narrates every connection at INFO
+        logging.getLogger("kafka").setLevel(logging.WARNING)
 
 
 def _serve(platform: Platform, host: str, port: int) -> None:
@@ -65,7 +77,7 @@ def demo(
     platform = build_platform()
     with err.status("Seeding the demo programme..."):
         summary = seed_demo(platform.store)
-        platform.relay.pump()
+        platform.catch_up(platform.store.recorder.max_notification_id() or 0)
     if not serve:
         typer.echo(json.dumps(summary.to_dict(), indent=2))
         platform.close()
@@ -115,6 +127,99 @@ def token(
     except ValueError as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT, so long-running commands stop cleanly."""
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    return stopping
+
+
+def _require_kafka(settings: Settings) -> str:
+    if not settings.kafka_bootstrap_servers:
+        err.print("[red]Set MENTORING_KAFKA_BOOTSTRAP_SERVERS (host:port of Kafka).[/red]")
+        raise typer.Exit(2)
+    return settings.kafka_bootstrap_servers
+
+
+@app.command()
+def relay(
+    drain: Annotated[bool, typer.Option(help="Publish what is pending, then exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Publish every stored event to Kafka, in store order (one active relay; others stand by)."""
+    _logging(verbose)
+    settings = Settings()
+    bootstrap = _require_kafka(settings)
+    stopping = _stop_on_signals()
+    store = build_store(settings)
+    coordinator = coordinator_for(settings, store)
+    try:
+        if not coordinator.lead(stopping):
+            return
+        ensure_topic(
+            bootstrap,
+            settings.kafka_topic,
+            settings.kafka_topic_partitions,
+            settings.kafka_replication_factor,
+        )
+        bus = KafkaBus(bootstrap, settings.kafka_topic)
+        follower = Relay(store, bus, coordinator, settings.relay_batch_size)
+        if drain:
+            published = follower.pump()
+            err.print(f"published {published} event(s); position {follower.published_position}")
+            return
+        start_http_server(settings.metrics_port)
+        while not stopping.is_set():
+            follower.pump()
+            coordinator.wait_for_events(
+                1.0 if settings.uses_postgres else settings.relay_poll_interval
+            )
+        bus.close()
+    finally:
+        coordinator.close()
+        store.close()
+
+
+@app.command()
+def project(
+    drain: Annotated[bool, typer.Option(help="Consume until caught up, then exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Build the read models from Kafka (a consumer group; scale up to the partition count)."""
+    _logging(verbose)
+    settings = Settings()
+    bootstrap = _require_kafka(settings)
+    stopping = _stop_on_signals()
+    read_models = open_read_models(
+        settings.read_models_url,
+        settings.read_schema,
+        pool_size=settings.postgres_pool_size,
+        max_overflow=settings.postgres_max_overflow,
+        timeout=settings.postgres_connect_timeout,
+    )
+    views = TenantViews(
+        read_models, dead_letter=settings.projection_on_poison == OnPoison.DEAD_LETTER
+    )
+    projector = KafkaProjector(
+        views,
+        bootstrap_servers=bootstrap,
+        topic=settings.kafka_topic,
+        group_id=settings.kafka_consumer_group,
+    )
+    if not drain:
+        start_http_server(settings.metrics_port)
+    try:
+        applied = projector.run(stopping, drain=drain)
+        err.print(f"applied {applied} event(s); position {views.status.position}")
+    except Exception:
+        err.print(f"[red]{views.status.error}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        projector.close()
+        read_models.close()
 
 
 if __name__ == "__main__":

@@ -59,7 +59,9 @@ def migrate(tx: Executor) -> list[str]:
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(version TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
     )
-    applied = {row["version"] for row in tx.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = {
+        row["version"] for row in tx.execute("SELECT version FROM schema_migrations").fetchall()
+    }
     done = []
     for version, sql in migrations():
         if version in applied:
@@ -154,7 +156,13 @@ class PostgresReadModels:
     """Read models in one schema of a PostgreSQL database, through a connection pool."""
 
     def __init__(
-        self, url: str, schema: str, *, pool_size: int = 5, max_overflow: int = 10, timeout: float = 10
+        self,
+        url: str,
+        schema: str,
+        *,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+        timeout: float = 10,
     ) -> None:
         import psycopg
         from psycopg.rows import dict_row

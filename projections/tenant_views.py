@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import Counter, Gauge
@@ -33,7 +34,9 @@ SKIPPED = Counter(
     "mentoring_projection_duplicates_total", "Events skipped as already applied", ["projection"]
 )
 POISON = Counter(
-    "mentoring_projection_poison_events_total", "Events a projection could not apply", ["projection"]
+    "mentoring_projection_poison_events_total",
+    "Events a projection could not apply",
+    ["projection"],
 )
 POSITION = Gauge(
     "mentoring_projection_position", "Store position of the last applied event", ["projection"]
@@ -123,14 +126,51 @@ class TenantViews:
             self._error = f"{self.name} stopped at {where}: {error!r}"
             POISON.labels(self.name).inc()
             log.error("projection %s", self._error)
+            self._report(error=self._error)
             raise
         APPLIED.labels(self.name).inc(applied)
         SKIPPED.labels(self.name).inc(skipped)
+        if self._error is not None:
+            self._report(error=None)
         with self._changed:
             self._position = max(self._position, position)
             self._error = None
             self._changed.notify_all()
         POSITION.labels(self.name).set(self._position)
+
+    def _report(self, *, error: str | None) -> None:
+        """Record a stop (or its end) where the gateway's /readyz sees it."""
+        try:
+            with self._db.transaction() as tx:
+                tx.execute(
+                    "INSERT INTO projection_status (projection, error, updated_at) "
+                    "VALUES (?, ?, ?) ON CONFLICT (projection) DO UPDATE "
+                    "SET error = excluded.error, updated_at = excluded.updated_at",
+                    (self.name, error, _now()),
+                )
+        except Exception:
+            log.exception("projection %s: could not record its status", self.name)
+
+    def report_lag(self, lag_events: int, lag_seconds: float) -> None:
+        """Record the projector's lag behind the bus (Kafka consumer lag)."""
+        with self._db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO projection_status (projection, lag_events, lag_seconds, updated_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (projection) DO UPDATE SET "
+                "lag_events = excluded.lag_events, lag_seconds = excluded.lag_seconds, "
+                "updated_at = excluded.updated_at",
+                (self.name, lag_events, lag_seconds, _now()),
+            )
+
+    def reported(self) -> dict[str, Any] | None:
+        """The last status a projector recorded (any process), or None."""
+        with self._db.reading() as tx:
+            row = tx.execute(
+                "SELECT error, lag_events, lag_seconds, updated_at FROM projection_status "
+                "WHERE projection = ?",
+                (self.name,),
+            ).fetchone()
+        return dict(row) if row else None
 
     def _apply(self, tx: Executor, envelope: EventEnvelope) -> None:
         handler = HANDLERS.get(envelope.event_type)
@@ -147,7 +187,10 @@ class TenantViews:
             POISON.labels(self.name).inc()
             log.error(
                 "projection %s skipped event %s at position %s into dead_letters: %r",
-                self.name, envelope.event_type, envelope.position, error,
+                self.name,
+                envelope.event_type,
+                envelope.position,
+                error,
             )
             tx.execute(
                 "INSERT INTO dead_letters (projection, position, event_type, aggregate_id, error, "
@@ -179,6 +222,10 @@ class TenantViews:
                 if self._position < position:
                     self._position = max(self._position, self.stored_position())
         return True
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 def _json(values: Any) -> str:

@@ -19,11 +19,10 @@ BatchHandler = Callable[[Sequence[EventEnvelope]], None]
 
 
 class EventBus(Protocol):
+    """What the relay needs of a bus. Consumers subscribe by the means of each adapter."""
+
     def publish(self, envelopes: Sequence[EventEnvelope]) -> None:
         """Deliver ``envelopes`` (in store order); return once the bus has accepted them."""
-
-    def subscribe(self, handler: BatchHandler) -> None:
-        """Call ``handler`` with every batch published from now on."""
 
 
 class InProcessBus:

@@ -32,7 +32,9 @@ class Settings(BaseSettings):
         description="Read models. Default: readmodels.db next to a SQLite event store, "
         "or the event store's PostgreSQL database",
     )
-    read_schema: str = Field(default="readmodels", description="PostgreSQL schema of the read models")
+    read_schema: str = Field(
+        default="readmodels", description="PostgreSQL schema of the read models"
+    )
     postgres_pool_size: int = Field(default=5, ge=1, description="Connections kept open per pool")
     postgres_max_overflow: int = Field(default=10, ge=0, description="Extra connections under load")
     postgres_connect_timeout: int = Field(default=10, ge=1, description="Seconds to connect")
@@ -41,13 +43,21 @@ class Settings(BaseSettings):
         default=None, description="host:port,... of Kafka; unset = the in-process bus"
     )
     kafka_topic: str = Field(default="mentoring.events.v1", description="Topic of domain events")
-    kafka_topic_partitions: int = Field(default=6, ge=1, description="Partitions when creating the topic")
-    kafka_replication_factor: int = Field(default=1, ge=1, description="Replicas when creating the topic")
-    kafka_consumer_group: str = Field(default="mentoring-projections", description="Projector group id")
+    kafka_topic_partitions: int = Field(
+        default=6, ge=1, description="Partitions when creating the topic"
+    )
+    kafka_replication_factor: int = Field(
+        default=1, ge=1, description="Replicas when creating the topic"
+    )
+    kafka_consumer_group: str = Field(
+        default="mentoring-projections", description="Projector group id"
+    )
     projection_on_poison: OnPoison = Field(
         default=OnPoison.STOP, description="stop, or dead-letter: skip the event into a table"
     )
-    metrics_port: int = Field(default=9100, ge=1, le=65535, description="/metrics of relay and projector")
+    metrics_port: int = Field(
+        default=9100, ge=1, le=65535, description="/metrics of relay and projector"
+    )
     environment: str = Field(default="development", description="development or production")
     jwt_secret: str = Field(default=DEVELOPMENT_SECRET, description="HS256 secret for tokens")
     jwt_audience: str = Field(default="mentoring", description="Expected 'aud' claim")

@@ -33,7 +33,9 @@ def require_service(variable: str, what: str) -> str:
     """
     value = os.environ.get(variable)
     if not value:
-        message = f"{what} is not available: {variable} is not set (run the tests with `make test`)."
+        message = (
+            f"{what} is not available: {variable} is not set (run the tests with `make test`)."
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)

@@ -160,3 +160,12 @@ CREATE TABLE activity_registrations (
     seq INTEGER NOT NULL,
     PRIMARY KEY (activity_id, person_id)
 );
+
+-- What a projector process reports: a stop (poison event) and its lag behind the bus.
+CREATE TABLE projection_status (
+    projection TEXT PRIMARY KEY,
+    error TEXT,
+    lag_events BIGINT NOT NULL DEFAULT 0,
+    lag_seconds DOUBLE PRECISION NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+);

@@ -1,0 +1,97 @@
+"""The projector process: a Kafka consumer group feeding a projection.
+
+Each partition's batch is applied with its tracking in one read-model transaction; the
+Kafka offset is committed afterwards, so a crash in between redelivers messages that the
+projection then skips. Scale out by running more projectors, up to the partition count.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+
+from kafka import KafkaConsumer
+from prometheus_client import Gauge
+
+from domain.envelope import EventEnvelope
+from projections.tenant_views import TenantViews
+
+log = logging.getLogger(__name__)
+
+LAG_EVENTS = Gauge(
+    "mentoring_projection_lag_events", "Messages on the bus not yet applied", ["projection"]
+)
+LAG_SECONDS = Gauge(
+    "mentoring_projection_lag_seconds",
+    "Age of the newest applied event while messages are pending",
+    ["projection"],
+)
+LAG_REPORT_INTERVAL = 2.0
+
+
+class KafkaProjector:
+    def __init__(
+        self,
+        views: TenantViews,
+        *,
+        bootstrap_servers: str,
+        topic: str,
+        group_id: str,
+        max_records: int = 500,
+    ) -> None:
+        self._views = views
+        self._topic = topic
+        self._max_records = max_records
+        self._consumer = KafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap_servers,
+            group_id=group_id,
+            client_id=f"mentoring-projector-{views.name}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=max_records,
+        )
+        self._last_occurred_at: str | None = None
+        self._last_report = 0.0
+
+    def run(self, stopping: threading.Event, *, drain: bool = False) -> int:
+        """Consume until ``stopping`` (with ``drain``: until caught up); return events applied."""
+        applied = 0
+        while not stopping.is_set():
+            batches = self._consumer.poll(timeout_ms=500, max_records=self._max_records)
+            for partition, records in batches.items():
+                envelopes = [EventEnvelope.from_json(record.value) for record in records]
+                self._views.handle(envelopes, part=partition.partition)
+                applied += len(envelopes)
+                if envelopes:
+                    self._last_occurred_at = envelopes[-1].occurred_at
+            if batches:
+                self._consumer.commit()
+            lag = self._report_lag()
+            if drain and not batches and lag == 0 and self._consumer.assignment():
+                break
+        return applied
+
+    def _report_lag(self) -> int | None:
+        """Messages pending on the assigned partitions (None before the first assignment)."""
+        assigned = self._consumer.assignment()
+        if not assigned:
+            return None
+        ends = self._consumer.end_offsets(list(assigned))
+        lag = int(sum(max(0, ends[tp] - self._consumer.position(tp)) for tp in assigned))
+        seconds = 0.0
+        if lag and self._last_occurred_at:
+            newest = datetime.fromisoformat(self._last_occurred_at)
+            seconds = max(0.0, (datetime.now(UTC) - newest).total_seconds())
+        LAG_EVENTS.labels(self._views.name).set(lag)
+        LAG_SECONDS.labels(self._views.name).set(seconds)
+        now = time.monotonic()
+        if now - self._last_report >= LAG_REPORT_INTERVAL:
+            self._views.report_lag(lag, seconds)
+            self._last_report = now
+        return lag
+
+    def close(self) -> None:
+        self._consumer.close()
