@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # Reinstall whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv services-up services-down clean
 
 venv: $(STAMP)
 
@@ -26,8 +26,20 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Starts a throw-away PostgreSQL and Kafka (deploy/local/up), runs every test against
+# them and the embedded store, and stops them again, also when a test fails.
 test: lint
-	$(BIN)/pytest
+	@trap 'deploy/local/down' EXIT; \
+	exports="$$(deploy/local/up)" || exit 1; eval "$$exports"; \
+	MENTORING_TEST_DATABASE_URL="$$MENTORING_DATABASE_URL" \
+	MENTORING_TEST_KAFKA_BOOTSTRAP_SERVERS="$$MENTORING_KAFKA_BOOTSTRAP_SERVERS" \
+	env -u MENTORING_DATABASE_URL -u MENTORING_KAFKA_BOOTSTRAP_SERVERS $(BIN)/pytest
+
+services-up:
+	@deploy/local/up
+
+services-down:
+	@deploy/local/down
 
 clean:
 	rm -rf $(VENV) .mentoring .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from strawberry.fastapi import GraphQLRouter
 
 from gateway.auth import Unauthenticated, authenticate
 from gateway.bootstrap import Platform
 from gateway.context import RequestContext
 from gateway.schema import build_schema
+from projections.tenant_views import LAG_EVENTS, LAG_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -57,22 +59,45 @@ def create_app(platform: Platform) -> FastAPI:
 
     @app.get("/readyz")
     def readyz() -> JSONResponse:
-        """Ready when the event store answers and the projections are running."""
-        status = platform.views.status
-        body: dict[str, object] = {"projections": {status.name: {"position": status.position}}}
+        """Ready when the event store and read models answer; reports projection lag and stops.
+
+        A stopped projection makes the gateway "degraded", not unready: it still serves
+        (older) reads, while the stop shows here and in the metrics.
+        """
         try:
-            body["lag_events"] = platform.lag()
+            lag_events, lag_seconds = platform.lag()
+            reported = platform.views.reported() or {}
         except Exception:
-            log.exception("readyz: the event store does not answer")
-            body["status"] = "event store unavailable"
-            return JSONResponse(body, status_code=503)
-        if status.error:
-            body["status"] = "projection stopped"
-            body["projections"] = {
-                status.name: {"position": status.position, "error": status.error}
+            log.exception("readyz: a database does not answer")
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        status = platform.views.status
+        error = status.error or reported.get("error")
+        projection: dict[str, object] = {
+            "position": max(status.position, platform.views.stored_position()),
+            "lag_events": lag_events,
+            "lag_seconds": round(lag_seconds, 3),
+        }
+        if error:
+            projection["error"] = error
+        LAG_EVENTS.labels(status.name).set(lag_events)
+        LAG_SECONDS.labels(status.name).set(lag_seconds)
+        return JSONResponse(
+            {
+                "status": "degraded" if error else "ready",
+                "lag_events": lag_events,
+                "projections": {status.name: projection},
             }
-            return JSONResponse(body, status_code=503)
-        body["status"] = "ready"
-        return JSONResponse(body)
+        )
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        """Prometheus metrics, with the projection lag measured now."""
+        try:
+            lag_events, lag_seconds = platform.lag()
+            LAG_EVENTS.labels(platform.views.name).set(lag_events)
+            LAG_SECONDS.labels(platform.views.name).set(lag_seconds)
+        except Exception:
+            log.exception("metrics: could not measure the projection lag")
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

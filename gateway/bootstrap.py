@@ -46,9 +46,9 @@ class Platform:
                 log.exception("relay: publishing failed; the projection reports the cause")
         return self.views.wait_for(position, self.settings.consistency_timeout)
 
-    def lag(self) -> int:
-        """Events stored but not yet in the read models."""
-        return max(0, (self.store.recorder.max_notification_id() or 0) - self.views.status.position)
+    def lag(self) -> tuple[int, float]:
+        """How far the read models are behind the event store: (positions, seconds)."""
+        return self.views.lag(self.store.recorder.max_notification_id() or 0)
 
     def start(self) -> None:
         if self.relay is not None:

@@ -6,18 +6,22 @@ import json
 import logging
 import signal
 import threading
+import time
 from typing import Annotated
 
 import typer
 import uvicorn
 from prometheus_client import start_http_server
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from domain.envelope import EventEnvelope
 from gateway.app import create_app
 from gateway.auth import issue_token
 from gateway.bootstrap import Platform, build_platform
 from projections.database import open_read_models
 from projections.kafka_projector import KafkaProjector
+from projections.rebuild import rebuild_tenant_views
 from projections.tenant_views import TenantViews
 from services.context import Role
 from services.demo import NETWORKS, seed_demo
@@ -156,6 +160,8 @@ def relay(
     stopping = _stop_on_signals()
     store = build_store(settings)
     coordinator = coordinator_for(settings, store)
+    if not drain:
+        start_http_server(settings.metrics_port)  # a standby reports too
     try:
         if not coordinator.lead(stopping):
             return
@@ -171,7 +177,6 @@ def relay(
             published = follower.pump()
             err.print(f"published {published} event(s); position {follower.published_position}")
             return
-        start_http_server(settings.metrics_port)
         while not stopping.is_set():
             follower.pump()
             coordinator.wait_for_events(
@@ -220,6 +225,45 @@ def project(
     finally:
         projector.close()
         read_models.close()
+
+
+@app.command()
+def rebuild(
+    projection: Annotated[
+        str, typer.Argument(help="The projection to rebuild (tenant_views).")
+    ] = TenantViews.name,
+) -> None:
+    """Rebuild read models from the event store and swap them in at once (progress shown)."""
+    _logging(False)
+    if projection != TenantViews.name:
+        err.print(f"[red]Unknown projection {projection!r}; known: {TenantViews.name}.[/red]")
+        raise typer.Exit(2)
+    settings = Settings()
+    store = build_store(settings)
+    live = open_read_models(settings.read_models_url, settings.read_schema)
+    head = store.recorder.max_notification_id() or 0
+
+    def read_after(position: int, limit: int) -> list[EventEnvelope]:
+        notifications = store.recorder.select_notifications(
+            start=position, limit=limit, inclusive_of_start=False
+        )
+        return [store.envelope(n) for n in notifications]
+
+    started = time.monotonic()
+    with Progress(
+        TextColumn("rebuilding {task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} / {task.total:,} positions"),
+        TimeRemainingColumn(),
+        console=err,
+    ) as progress:
+        task = progress.add_task(projection, total=head)
+        final = rebuild_tenant_views(
+            live, read_after, lambda position: progress.update(task, completed=position)
+        )
+    live.close()
+    store.close()
+    err.print(f"rebuilt {projection} up to position {final} in {time.monotonic() - started:.1f} s")
 
 
 if __name__ == "__main__":

@@ -6,10 +6,11 @@ translates them. Rows are accessed by column name on both.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from importlib import resources
 from pathlib import Path
@@ -38,6 +39,14 @@ class ReadModels(Protocol):
     def reading(self) -> AbstractContextManager[Executor]: ...
 
     def close(self) -> None: ...
+
+
+class RebuildableReadModels(ReadModels, Protocol):
+    def bulk(self) -> AbstractContextManager[Executor]: ...
+
+    def replacement(self) -> RebuildableReadModels: ...
+
+    def swap_in(self, replacement: Any, finish: Callable[[], None]) -> None: ...
 
 
 def migrations() -> list[tuple[str, str]]:
@@ -119,11 +128,38 @@ class SQLiteReadModels:
         finally:
             conn.execute("COMMIT")
 
+    def bulk(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A write transaction for loading many events (rebuild)."""
+        return self.transaction()
+
     def close(self) -> None:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+    def replacement(self) -> SQLiteReadModels:
+        """An empty copy next to this one, to be built and then swapped in."""
+        path = self.path.with_name(self.path.name + ".rebuild")
+        for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            stale.unlink(missing_ok=True)
+        return SQLiteReadModels(path)
+
+    def swap_in(self, replacement: SQLiteReadModels, finish: Callable[[], None]) -> None:
+        """Finish ``replacement`` while writers wait, then make it this database's file.
+
+        Processes that still hold the old file open keep reading it: stop the embedded
+        server while rebuilding.
+        """
+        with self._write_lock:
+            finish()
+            replacement.close()
+            with sqlite3.connect(replacement.path) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.close()
+            os.replace(replacement.path, self.path)
+            for leftover in (Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+                leftover.unlink(missing_ok=True)
 
 
 _PLACEHOLDER = re.compile(r"\?")
@@ -172,6 +208,12 @@ class PostgresReadModels:
             raise ValueError(f"Invalid read-model schema name {schema!r}.")
         self.schema = schema
         self._psycopg = psycopg
+        self._url = url
+        self._pool_options: dict[str, Any] = {
+            "pool_size": pool_size,
+            "max_overflow": max_overflow,
+            "timeout": timeout,
+        }
 
         def configure(conn: Any) -> None:
             conn.execute(f"SET search_path TO {schema}")
@@ -198,6 +240,12 @@ class PostgresReadModels:
             yield _PostgresExecutor(conn)
 
     @contextmanager
+    def bulk(self) -> Iterator[Executor]:
+        """A write transaction in pipeline mode: statements go out without waiting (rebuild)."""
+        with self._pool.connection() as conn, conn.transaction(), conn.pipeline():
+            yield _PostgresExecutor(conn)
+
+    @contextmanager
     def reading(self) -> Iterator[Executor]:
         with self._pool.connection() as conn, conn.transaction():
             yield _PostgresExecutor(conn)
@@ -205,8 +253,34 @@ class PostgresReadModels:
     def close(self) -> None:
         self._pool.close()
 
+    def replacement(self) -> PostgresReadModels:
+        """An empty schema beside this one, to be built and then swapped in."""
+        name = f"{self.schema}_rebuild"
+        with self._psycopg.connect(self._url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        return PostgresReadModels(self._url, name, **self._pool_options)
 
-def open_read_models(url: str, schema: str = "readmodels", **pool: Any) -> ReadModels:
+    def swap_in(self, replacement: PostgresReadModels, finish: Callable[[], None]) -> None:
+        """Finish ``replacement`` while projectors wait, then rename it to this schema.
+
+        Projectors block on the tracking table while the rename is prepared; queries keep
+        reading the old schema until the rename commits, then the new one: no query sees a
+        half-built read model.
+        """
+        retired = f"{self.schema}_retired"
+        with self._psycopg.connect(self._url) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {retired} CASCADE")
+            conn.execute(f"LOCK TABLE {self.schema}.projection_tracking IN ACCESS EXCLUSIVE MODE")
+            finish()
+            replacement.close()
+            conn.execute(f"ALTER SCHEMA {self.schema} RENAME TO {retired}")
+            conn.execute(f"ALTER SCHEMA {replacement.schema} RENAME TO {self.schema}")
+            conn.commit()
+            conn.execute(f"DROP SCHEMA {retired} CASCADE")
+            conn.commit()
+
+
+def open_read_models(url: str, schema: str = "readmodels", **pool: Any) -> RebuildableReadModels:
     """The read-model database at ``url`` (sqlite:///PATH or postgresql://...)."""
     if url.startswith("sqlite:///"):
         return SQLiteReadModels(Path(url.removeprefix("sqlite:///")))

@@ -13,21 +13,12 @@ import time
 from datetime import UTC, datetime
 
 from kafka import KafkaConsumer
-from prometheus_client import Gauge
 
 from domain.envelope import EventEnvelope
-from projections.tenant_views import TenantViews
+from projections.tenant_views import LAG_EVENTS, LAG_SECONDS, TenantViews
 
 log = logging.getLogger(__name__)
 
-LAG_EVENTS = Gauge(
-    "mentoring_projection_lag_events", "Messages on the bus not yet applied", ["projection"]
-)
-LAG_SECONDS = Gauge(
-    "mentoring_projection_lag_seconds",
-    "Age of the newest applied event while messages are pending",
-    ["projection"],
-)
 LAG_REPORT_INTERVAL = 2.0
 
 

@@ -38,6 +38,14 @@ POISON = Counter(
     "Events a projection could not apply",
     ["projection"],
 )
+LAG_EVENTS = Gauge(
+    "mentoring_projection_lag_events", "Messages on the bus not yet applied", ["projection"]
+)
+LAG_SECONDS = Gauge(
+    "mentoring_projection_lag_seconds",
+    "Age of the newest applied event while messages are pending",
+    ["projection"],
+)
 POSITION = Gauge(
     "mentoring_projection_position", "Store position of the last applied event", ["projection"]
 )
@@ -97,33 +105,13 @@ class TenantViews:
 
     def handle(self, envelopes: Sequence[EventEnvelope], part: int = 0) -> None:
         """Apply a batch of one partition, in order; positions already applied are skipped."""
-        current: EventEnvelope | None = None
-        applied = skipped = 0
         try:
             with self._db.transaction() as tx:
-                position = self._tracked(tx, part)
-                last: EventEnvelope | None = None
-                for current in envelopes:
-                    if current.position <= position:
-                        skipped += 1
-                        continue
-                    self._apply(tx, current)
-                    position, last, applied = current.position, current, applied + 1
-                if last is not None:
-                    tx.execute(
-                        "INSERT INTO projection_tracking (projection, part, position, occurred_at) "
-                        "VALUES (?, ?, ?, ?) ON CONFLICT (projection, part) DO UPDATE "
-                        "SET position = excluded.position, occurred_at = excluded.occurred_at",
-                        (self.name, part, position, last.occurred_at),
-                    )
+                position, applied, skipped = self.apply_batch(tx, envelopes, part)
         except Exception as error:
-            where = (
-                f"event {current.event_type} at position {current.position} "
-                f"(aggregate {current.aggregate_id})"
-                if current
-                else "a batch"
+            self._error = (
+                str(error) if isinstance(error, PoisonEvent) else f"{self.name}: {error!r}"
             )
-            self._error = f"{self.name} stopped at {where}: {error!r}"
             POISON.labels(self.name).inc()
             log.error("projection %s", self._error)
             self._report(error=self._error)
@@ -137,6 +125,39 @@ class TenantViews:
             self._error = None
             self._changed.notify_all()
         POSITION.labels(self.name).set(self._position)
+
+    def apply_batch(
+        self, tx: Executor, envelopes: Sequence[EventEnvelope], part: int
+    ) -> tuple[int, int, int]:
+        """Apply ``envelopes`` in ``tx`` and move the partition's tracking; no commit.
+
+        Returns (tracked position, events applied, events skipped as duplicates).
+        """
+        current: EventEnvelope | None = None
+        applied = skipped = 0
+        position = self._tracked(tx, part)
+        last: EventEnvelope | None = None
+        try:
+            for current in envelopes:
+                if current.position <= position:
+                    skipped += 1
+                    continue
+                self._apply(tx, current)
+                position, last, applied = current.position, current, applied + 1
+        except Exception as error:
+            assert current is not None
+            raise PoisonEvent(
+                f"{self.name} stopped at event {current.event_type} at position "
+                f"{current.position} (aggregate {current.aggregate_id}): {error!r}"
+            ) from error
+        if last is not None:
+            tx.execute(
+                "INSERT INTO projection_tracking (projection, part, position, occurred_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (projection, part) DO UPDATE "
+                "SET position = excluded.position, occurred_at = excluded.occurred_at",
+                (self.name, part, position, last.occurred_at),
+            )
+        return position, applied, skipped
 
     def _report(self, *, error: str | None) -> None:
         """Record a stop (or its end) where the gateway's /readyz sees it."""
@@ -161,6 +182,25 @@ class TenantViews:
                 "updated_at = excluded.updated_at",
                 (self.name, lag_events, lag_seconds, _now()),
             )
+
+    def lag(self, head: int) -> tuple[int, float]:
+        """(store positions, seconds) the read models are behind the store's ``head``.
+
+        Positions have gaps, so the first figure bounds the number of pending events from
+        above; the second is the age of the newest applied event while any are pending.
+        """
+        with self._db.reading() as tx:
+            row = tx.execute(
+                "SELECT position, occurred_at FROM projection_tracking WHERE projection = ? "
+                "ORDER BY position DESC LIMIT 1",
+                (self.name,),
+            ).fetchone()
+        position = int(row["position"]) if row else 0
+        behind = max(0, head - position)
+        if not behind or not row or not row["occurred_at"]:
+            return behind, 0.0
+        age = datetime.now(UTC) - datetime.fromisoformat(row["occurred_at"])
+        return behind, max(0.0, age.total_seconds())
 
     def reported(self) -> dict[str, Any] | None:
         """The last status a projector recorded (any process), or None."""

@@ -7,28 +7,20 @@ not a package and its modules cannot import one another.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 from datetime import date
 from itertools import count
-from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
 import pytest
 from eventsourcing.domain import Aggregate
 
-# ``.venv/bin/pytest`` does not put the project root on ``sys.path`` (the project is not
-# installed and pytest's ini options set no ``pythonpath``); make ``domain`` importable.
-_PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
-if _PROJECT_ROOT not in sys.path:
-    sys.path.insert(0, _PROJECT_ROOT)
-
-from domain.cohort import Cohort  # noqa: E402
-from domain.group import Group, form_group  # noqa: E402
-from domain.people import Mentee, Mentor  # noqa: E402
-from domain.pin import pin_id_for  # noqa: E402
-from domain.values import EnglishLevel, LicenceStatus  # noqa: E402
+from domain.cohort import Cohort
+from domain.group import Group, form_group
+from domain.people import Mentee, Mentor
+from domain.pin import pin_id_for
+from domain.values import EnglishLevel, LicenceStatus
 
 ROUND_STARTS_ON = date(2025, 1, 13)
 ROUND_ENDS_ON = date(2025, 5, 9)

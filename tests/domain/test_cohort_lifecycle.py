@@ -10,7 +10,7 @@ from uuid import UUID
 import pytest
 
 from domain.cohort import Cohort
-from domain.errors import InvariantViolation
+from domain.errors import InvalidValue, InvariantViolation
 from domain.group import Group, form_group
 from domain.people import Mentee, Mentor
 from domain.values import CohortState
@@ -32,20 +32,20 @@ class TestPlanningARound:
         assert not cohort.is_closed
 
     def test_a_round_cannot_end_before_it_starts(self, make_cohort: Callable[..., Cohort]) -> None:
-        with pytest.raises(InvariantViolation) as refused:
+        with pytest.raises(InvalidValue) as refused:
             make_cohort(starts_on=date(2025, 5, 9), ends_on=date(2025, 5, 8))
 
         assert "cannot end (2025-05-08) before it starts (2025-05-09)" in str(refused.value)
 
     def test_a_round_needs_a_name(self, make_cohort: Callable[..., Cohort]) -> None:
-        with pytest.raises(InvariantViolation, match="name must not be empty"):
+        with pytest.raises(InvalidValue, match="name must not be empty"):
             make_cohort(name=" ")
 
     @pytest.mark.parametrize(("min_size", "max_size"), [(0, 6), (7, 6), (5, 13), (-1, -1)])
     def test_group_sizes_must_be_sensible(
         self, make_cohort: Callable[..., Cohort], min_size: int, max_size: int
     ) -> None:
-        with pytest.raises(InvariantViolation, match="group sizes must satisfy"):
+        with pytest.raises(InvalidValue, match="group sizes must satisfy"):
             make_cohort(min_group_size=min_size, max_group_size=max_size)
 
     @pytest.mark.parametrize(("min_size", "max_size"), [(1, 1), (3, 3), (1, 12), (12, 12)])

@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 
 from domain.cohort import Cohort
-from domain.errors import CrossTenantViolation, InvariantViolation
+from domain.errors import CrossTenantViolation, InvalidValue, InvariantViolation
 from domain.group import Group, form_group
 from domain.people import Mentee, Mentor
 
@@ -43,12 +43,13 @@ class TestOneMentorPerGroup:
     def test_a_group_with_a_blank_name_is_refused_without_using_the_mentors_capacity(
         self, cohort: Cohort, mentor: Mentor
     ) -> None:
-        with pytest.raises(InvariantViolation, match="name must not be empty"):
+        with pytest.raises(InvalidValue, match="name must not be empty"):
             form_group(cohort, mentor, "   ")
 
         assert cohort.group_ids == []
         assert cohort.mentor_groups[mentor.id] == 0
         assert len(cohort.pending_events) == 1  # only "Planned"
+        assert form_group(cohort, mentor, "Bridges").mentor_id == mentor.id
 
 
 class TestGroupSize:
@@ -282,7 +283,7 @@ class TestMentorCapacity:
     def test_a_mentor_capacity_outside_one_to_three_is_refused(
         self, make_mentor: Callable[..., Mentor], capacity: int
     ) -> None:
-        with pytest.raises(InvariantViolation, match="capacity must be between 1 and 3 groups"):
+        with pytest.raises(InvalidValue, match="capacity must be between 1 and 3 groups"):
             make_mentor(capacity=capacity)
 
 
@@ -324,8 +325,9 @@ class TestEveryoneInAGroupBelongsToItsPin:
         assert cohort.mentor_groups[stranger.id] == 0
         assert event_count(cohort) == before
 
-    def test_a_cross_tenant_violation_is_an_invariant_violation(self) -> None:
-        assert issubclass(CrossTenantViolation, InvariantViolation)
+    @pytest.mark.parametrize("error", [CrossTenantViolation, InvalidValue])
+    def test_every_refusal_is_an_invariant_violation(self, error: type[Exception]) -> None:
+        assert issubclass(error, InvariantViolation)
 
 
 class TestAGroupWorksWithItsOwnCohort:

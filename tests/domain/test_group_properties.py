@@ -49,6 +49,7 @@ ROUND_STARTS = (date(2025, 1, 13), date(2025, 9, 8))
 MAX_ROUND_DAYS = 30
 
 indices = st.integers(min_value=0, max_value=15)
+group_names = st.sampled_from(["Bridges", "Tunnels", " Roads ", "", "   ", "x" * 201])
 mostly_true = st.integers(0, 7).map(lambda n: n < 7)  # 7 of 8
 
 
@@ -208,15 +209,15 @@ class GroupMentoringRules(RuleBasedStateMachine):
                 self.placed[cohort.id] = {}
         # Start from a group of the first round with two of the PIN's mentees and a session
         # on the first day of the round.
-        self.form_a_group(cohort_index=0, mentor_index=0)
+        self.form_a_group(cohort_index=0, mentor_index=0, name="Bridges")
         for mentee_index in range(2):
             self.add_a_mentee(group_index=0, mentee_index=mentee_index, right_cohort=True)
         self.schedule_a_session(group_index=0, day_offset=2, right_cohort=True)
 
     # ------------------------------------------------------------------ commands
 
-    @rule(cohort_index=st.integers(0, 1), mentor_index=indices)
-    def form_a_group(self, cohort_index: int, mentor_index: int) -> None:
+    @rule(cohort_index=st.integers(0, 1), mentor_index=indices, name=group_names)
+    def form_a_group(self, cohort_index: int, mentor_index: int, name: str) -> None:
         cohort = self.cohorts[cohort_index]
         mentor = self.mentors[mentor_index % len(self.mentors)]
         leads = sum(g.mentor_id == mentor.id for g in self.groups_of(cohort))
@@ -224,13 +225,13 @@ class GroupMentoringRules(RuleBasedStateMachine):
             not cohort.is_closed
             and mentor.tenant_id == cohort.tenant_id
             and leads < mentor.capacity
+            and 0 < len(name.strip()) <= 200
         )
 
-        group = self.attempt(
-            allowed, lambda: form_group(cohort, mentor, f"Group {len(self.groups)}")
-        )
+        group = self.attempt(allowed, lambda: form_group(cohort, mentor, name))
 
-        if group is not None:
+        if allowed:
+            assert group.name == name.strip()
             self.groups.append(group)
             self.model[group.id] = ModelGroup(cohort)
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from domain.cohort import Cohort
-from domain.errors import InvariantViolation
+from domain.errors import InvalidValue, InvariantViolation
 from domain.group import Group
 from domain.people import Mentee
 
@@ -64,11 +64,11 @@ class TestPlannedSessions:
     def test_a_cohort_plans_between_one_and_twenty_sessions(
         self, make_cohort: Callable[..., Cohort], planned: int
     ) -> None:
-        with pytest.raises(InvariantViolation, match="planned sessions must be between 1 and 20"):
+        with pytest.raises(InvalidValue, match="planned sessions must be between 1 and 20"):
             make_cohort(planned_sessions=planned)
 
     def test_a_session_needs_an_agenda(self, cohort: Cohort, group: Group) -> None:
-        with pytest.raises(InvariantViolation, match="agenda must not be empty"):
+        with pytest.raises(InvalidValue, match="agenda must not be empty"):
             group.schedule_session(cohort, cohort.dates.starts_on, "  ")
 
         assert group.sessions == []

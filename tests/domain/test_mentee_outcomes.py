@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 
 from domain.cohort import Cohort
-from domain.errors import InvariantViolation
+from domain.errors import InvalidValue, InvariantViolation
 from domain.group import Group
 from domain.people import Mentee, Mentor
 from domain.values import EnglishLevel, LicenceStatus, OutcomeKind, PersonalData
@@ -69,11 +69,11 @@ class TestEnrolment:
             "enrolled_on": date(2024, 10, 1),
         }
 
-        with pytest.raises(InvariantViolation, match="name must not be empty"):
+        with pytest.raises(InvalidValue, match="name must not be empty"):
             Mentee.enrol(**{**profile, "name": "   "})
-        with pytest.raises(InvariantViolation, match="languages must name at least one entry"):
+        with pytest.raises(InvalidValue, match="languages must name at least one entry"):
             Mentee.enrol(**{**profile, "languages": []})
-        with pytest.raises(InvariantViolation, match="goals must be at most 2000 characters"):
+        with pytest.raises(InvalidValue, match="goals must be at most 2000 characters"):
             Mentee.enrol(**{**profile, "goals": "x" * 2001})
 
 
@@ -112,7 +112,7 @@ class TestOutcomes:
     def test_an_outcome_needs_evidence(self, make_mentee: Callable[..., Mentee]) -> None:
         mentee = make_mentee()
 
-        with pytest.raises(InvariantViolation, match="evidence must not be empty"):
+        with pytest.raises(InvalidValue, match="evidence must not be empty"):
             mentee.record_outcome(OutcomeKind.JOB_IN_FIELD, date(2025, 2, 1), " ")
 
         assert mentee.outcomes == []
@@ -233,7 +233,7 @@ class TestTrainings:
     def test_a_training_needs_a_name(self, make_mentor: Callable[..., Mentor]) -> None:
         mentor = make_mentor()
 
-        with pytest.raises(InvariantViolation, match="training must not be empty"):
+        with pytest.raises(InvalidValue, match="training must not be empty"):
             mentor.record_training("", date(2024, 12, 2))
 
         assert mentor.trainings == []

@@ -9,6 +9,7 @@ import pytest
 
 from gateway.bootstrap import Platform, build_platform
 from projections import queries as q
+from projections.tenant_views import PoisonEvent
 from services import commands as c
 from services import use_cases as uc
 from services.settings import Settings
@@ -77,7 +78,7 @@ def test_an_event_the_projection_cannot_apply_stops_it_and_names_the_event(
         payload={"unexpected": True},
     )
 
-    with pytest.raises(KeyError):
+    with pytest.raises(PoisonEvent, match="KeyError"):
         platform.views.handle([poison])
 
     status = platform.views.status
