@@ -213,6 +213,7 @@ def project(
         bootstrap_servers=bootstrap,
         topic=settings.kafka_topic,
         group_id=settings.kafka_consumer_group,
+        max_records=settings.projection_batch_size,
     )
     if not drain:
         start_http_server(settings.metrics_port)

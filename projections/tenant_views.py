@@ -67,7 +67,14 @@ class ProjectionStatus:
 
 
 class PoisonEvent(Exception):
-    """An event the projection cannot apply; the message names it."""
+    """An event the projection cannot apply; the message names it.
+
+    ``index`` is its place in the batch: the events before it are good.
+    """
+
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message)
+        self.index = index
 
 
 class TenantViews:
@@ -106,8 +113,16 @@ class TenantViews:
     def handle(self, envelopes: Sequence[EventEnvelope], part: int = 0) -> None:
         """Apply a batch of one partition, in order; positions already applied are skipped."""
         try:
-            with self._db.transaction() as tx:
-                position, applied, skipped = self.apply_batch(tx, envelopes, part)
+            try:
+                with self._db.transaction() as tx:
+                    position, applied, skipped = self.apply_batch(tx, envelopes, part)
+            except PoisonEvent as poison:
+                if poison.index:  # stop at the poison event, not before it
+                    with self._db.transaction() as tx:
+                        self._position = max(
+                            self._position, self.apply_batch(tx, envelopes[: poison.index], part)[0]
+                        )
+                raise
         except Exception as error:
             self._error = (
                 str(error) if isinstance(error, PoisonEvent) else f"{self.name}: {error!r}"
@@ -138,7 +153,7 @@ class TenantViews:
         position = self._tracked(tx, part)
         last: EventEnvelope | None = None
         try:
-            for current in envelopes:
+            for index, current in enumerate(envelopes):  # noqa: B007 - read after the loop
                 if current.position <= position:
                     skipped += 1
                     continue
@@ -148,7 +163,8 @@ class TenantViews:
             assert current is not None
             raise PoisonEvent(
                 f"{self.name} stopped at event {current.event_type} at position "
-                f"{current.position} (aggregate {current.aggregate_id}): {error!r}"
+                f"{current.position} (aggregate {current.aggregate_id}): {error!r}",
+                index,
             ) from error
         if last is not None:
             tx.execute(

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     kafka_consumer_group: str = Field(
         default="mentoring-projections", description="Projector group id"
     )
+    projection_batch_size: int = Field(
+        default=500, ge=1, description="Most messages a projector applies per transaction"
+    )
     projection_on_poison: OnPoison = Field(
         default=OnPoison.STOP, description="stop, or dead-letter: skip the event into a table"
     )

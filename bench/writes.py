@@ -1,0 +1,194 @@
+"""Use-case commands per second on PostgreSQL vs raw ``Application.save`` of the same events.
+
+Each repetition, on one fresh database:
+
+* use cases: ``enrol_mentee`` N/2 times, then ``record_outcome`` for each of those mentees
+  (each loads the PIN or the mentee, checks, and saves one event);
+* raw: the same aggregates built directly with the domain (``Mentee.enrol``,
+  ``mentee.record_outcome``) and saved one per ``store.save`` call, with the same command
+  metadata, so the same events of the same size are written.
+
+The two sides alternate which goes first (ABBA), so table growth in the run favours neither.
+Reported: commands (= events) per second, the median over repetitions, and the ratio
+use cases / raw measured in each repetition (goal >= 0.5).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import common
+from domain.base import CommandMetadata, acting_as
+from domain.people import Mentee
+from domain.values import EnglishLevel, OutcomeKind
+from services import commands as c
+from services import use_cases as uc
+from services.context import TenantContext
+from services.store import MentoringStore, build_store
+
+GOAL = 0.5
+
+
+def enrol_command(i: int) -> c.EnrolMentee:
+    return c.EnrolMentee(
+        name=f"Newcomer {i}",
+        profession="Engineering",
+        origin="Romania",
+        languages=["Romanian", "English"],
+        english_level=EnglishLevel.INTERMEDIATE,
+        enrolled_on=date(2024, 1, 2),
+        email=f"newcomer{i}@example.org",
+        goals="Work as a licensed engineer",
+    )
+
+
+def outcome_command(mentee_id: UUID) -> c.RecordOutcome:
+    return c.RecordOutcome(mentee_id, OutcomeKind.JOB_IN_FIELD, date(2024, 6, 1), "Offer letter")
+
+
+def run_use_cases(store: MentoringStore, ctx: TenantContext, n: int) -> tuple[float, list[float]]:
+    """n/2 enrolments then n/2 outcomes through the use cases; (seconds, latencies)."""
+    latencies: list[float] = []
+    ids: list[UUID] = []
+    clock = time.perf_counter
+    started = clock()
+    for i in range(n // 2):
+        t = clock()
+        ids.append(uc.enrol_mentee(store, enrol_command(i), ctx).id)
+        latencies.append(clock() - t)
+    for mentee_id in ids:
+        t = clock()
+        uc.record_outcome(store, outcome_command(mentee_id), ctx)
+        latencies.append(clock() - t)
+    return clock() - started, latencies
+
+
+def run_raw(store: MentoringStore, ctx: TenantContext, n: int) -> tuple[float, list[float]]:
+    """The same events: aggregates built with the domain, saved one per call."""
+    latencies: list[float] = []
+    mentees: list[Mentee] = []
+    clock = time.perf_counter
+    with acting_as(CommandMetadata(actor=ctx.actor, correlation_id=ctx.correlation_id)):
+        started = clock()
+        for i in range(n // 2):
+            t = clock()
+            cmd = enrol_command(i)
+            mentee = Mentee.enrol(
+                ctx.tenant_id,
+                name=cmd.name,
+                email=cmd.email,
+                profession=cmd.profession,
+                origin=cmd.origin,
+                languages=cmd.languages,
+                english_level=cmd.english_level,
+                goals=cmd.goals,
+                enrolled_on=cmd.enrolled_on,
+            )
+            store.save(mentee)
+            mentees.append(mentee)
+            latencies.append(clock() - t)
+        for mentee in mentees:
+            t = clock()
+            cmd2 = outcome_command(mentee.id)
+            mentee.record_outcome(cmd2.kind, cmd2.occurred_on, cmd2.evidence)
+            store.save(mentee)
+            latencies.append(clock() - t)
+        return clock() - started, latencies
+
+
+def main() -> None:
+    p = common.parser(__doc__.splitlines()[0])
+    p.add_argument("--commands", type=int, default=2000, help="commands per side per repetition")
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=200, help="commands per side before measuring")
+    args = p.parse_args()
+
+    server, _ = common.service_urls()
+    info = common.machine()
+    reps: list[dict[str, Any]] = []
+    with common.fresh_database(server) as url:
+        store = build_store(common.settings_for(url))
+        ctx = common.register_pins(store)[0]
+        run_use_cases(store, ctx, args.warmup)
+        run_raw(store, ctx, args.warmup)
+        for r in range(args.repeat):
+            order = ("use_cases", "raw") if r % 2 == 0 else ("raw", "use_cases")
+            rep: dict[str, Any] = {"order": order}
+            for side in order:
+                if side == "use_cases":
+                    seconds, lat = run_use_cases(store, ctx, args.commands)
+                else:
+                    seconds, lat = run_raw(store, ctx, args.commands)
+                rep[side] = {
+                    "seconds": seconds,
+                    "per_second": args.commands / seconds,
+                    "p50_ms": common.percentile(lat, 50) * 1000,
+                    "p99_ms": common.percentile(lat, 99) * 1000,
+                }
+            rep["ratio"] = rep["use_cases"]["per_second"] / rep["raw"]["per_second"]
+            reps.append(rep)
+            common.log(
+                f"rep {r + 1}: use cases {rep['use_cases']['per_second']:,.0f}/s, "
+                f"raw {rep['raw']['per_second']:,.0f}/s, ratio {rep['ratio']:.2f}"
+            )
+        if args.profile:  # a separate, unmeasured pass: the profiler slows what it watches
+            with common.profiled(args.profile):
+                run_use_cases(store, ctx, args.commands)
+        store.close()
+
+    def med(side: str, key: str) -> float:
+        return common.median([rep[side][key] for rep in reps])
+
+    ratio = common.median([rep["ratio"] for rep in reps])
+    results = {
+        "benchmark": "writes",
+        "machine": info,
+        "commands_per_side": args.commands,
+        "repetitions": args.repeat,
+        "use_cases_per_second": med("use_cases", "per_second"),
+        "raw_save_per_second": med("raw", "per_second"),
+        "ratio_median": ratio,
+        "ratio_of_medians": med("use_cases", "per_second") / med("raw", "per_second"),
+        "goal": f">= {GOAL}",
+        "goal_met": ratio >= GOAL,
+        "latency_ms": {
+            side: {"p50": med(side, "p50_ms"), "p99": med(side, "p99_ms")}
+            for side in ("use_cases", "raw")
+        },
+        "runs": reps,
+    }
+    rows = [
+        [
+            "use cases (enrol_mentee, record_outcome)",
+            med("use_cases", "per_second"),
+            common.spread([rep["use_cases"]["per_second"] for rep in reps]),
+            med("use_cases", "p50_ms"),
+            med("use_cases", "p99_ms"),
+        ],
+        [
+            "raw Application.save, 1 aggregate/call",
+            med("raw", "per_second"),
+            common.spread([rep["raw"]["per_second"] for rep in reps]),
+            med("raw", "p50_ms"),
+            med("raw", "p99_ms"),
+        ],
+    ]
+    text = common.table(
+        f"writes on PostgreSQL: {args.commands} commands per side, {args.repeat} repetitions "
+        f"(medians; {info['cores']} cores, load {info['loadavg_1m_at_start']})",
+        ["path", "commands/s", "range", "p50 ms", "p99 ms"],
+        rows,
+    )
+    text += (
+        f"\nratio use cases / raw: median {ratio:.2f} (per repetition: "
+        + ", ".join(f"{rep['ratio']:.2f}" for rep in reps)
+        + f"); goal >= {GOAL}: {'met' if results['goal_met'] else 'NOT met'}"
+    )
+    common.emit(args, results, text)
+
+
+if __name__ == "__main__":
+    main()
