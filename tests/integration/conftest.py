@@ -95,7 +95,9 @@ class ProductionPath:
         self.processes.append(process)
         return process
 
-    def run(self, *command: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *command: str, timeout: float = 120, **env: str
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``mentoring COMMAND`` to completion."""
         return subprocess.run(
             [sys.executable, "-m", "gateway.cli", *command],
@@ -115,9 +117,11 @@ class ProductionPath:
         return self.sql(query, *params)[0][0]
 
     def relay_position(self) -> int:
-        rows = self.sql(
-            "SELECT position FROM relay_position WHERE name = 'kafka'"
-        ) if self.sql("SELECT to_regclass('public.relay_position')")[0][0] else []
+        rows = (
+            self.sql("SELECT position FROM relay_position WHERE name = 'kafka'")
+            if self.sql("SELECT to_regclass('public.relay_position')")[0][0]
+            else []
+        )
         return int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
 
     def projected_position(self) -> int:
@@ -129,7 +133,9 @@ class ProductionPath:
     def read_topic(self) -> list[EventEnvelope]:
         """Every message on the topic, read by a plain consumer (no group)."""
         consumer = KafkaConsumer(bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False)
-        partitions = [TopicPartition(self.topic, p) for p in consumer.partitions_for_topic(self.topic) or ()]
+        partitions = [
+            TopicPartition(self.topic, p) for p in consumer.partitions_for_topic(self.topic) or ()
+        ]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)
@@ -197,12 +203,21 @@ def seed_groups(store: MentoringStore, groups: int, slug: str = "arec") -> int:
     cohort = Cohort.plan(pin.id, "Load", date(2024, 1, 1), date(2024, 12, 31))
     store.save(pin)
     for number in range(groups):
-        mentor = Mentor.enrol(pin.id, f"Mentor {number}", None, "Engineering", ["Romanian"], "Romanian")
+        mentor = Mentor.enrol(
+            pin.id, f"Mentor {number}", None, "Engineering", ["Romanian"], "Romanian"
+        )
         group = form_group(cohort, mentor, f"Group {number}")
         mentees = [
             Mentee.enrol(
-                pin.id, f"Mentee {number}.{i}", None, "Engineering", "Romania", ["Romanian"],
-                EnglishLevel.INTERMEDIATE, None, date(2024, 1, 1),
+                pin.id,
+                f"Mentee {number}.{i}",
+                None,
+                "Engineering",
+                "Romania",
+                ["Romanian"],
+                EnglishLevel.INTERMEDIATE,
+                None,
+                date(2024, 1, 1),
             )
             for i in range(6)
         ]

@@ -20,7 +20,10 @@ def _publish_poison(production: ProductionPath, head: int) -> str:
     poison = replace(last, position=head + 1, event_type="Group.MenteeAdded", payload={})
     producer = KafkaProducer(bootstrap_servers=production.bootstrap_servers)
     producer.send(
-        production.topic, key=poison.aggregate_id.encode(), value=poison.to_json(), headers=headers(poison)
+        production.topic,
+        key=poison.aggregate_id.encode(),
+        value=poison.to_json(),
+        headers=headers(poison),
     )
     producer.flush()
     producer.close()

@@ -18,7 +18,9 @@ GROUPS = 185  # 185 groups x 27 events = 4,995 events, plus the PIN's registrati
 
 def _assert_read_model_counts_each_event_once(production: ProductionPath, groups: int) -> None:
     assert production.scalar("SELECT count(*) FROM readmodels.mentoring_groups") == groups
-    assert production.scalar("SELECT sum(mentee_count) FROM readmodels.mentoring_groups") == 6 * groups
+    assert (
+        production.scalar("SELECT sum(mentee_count) FROM readmodels.mentoring_groups") == 6 * groups
+    )
     assert production.scalar("SELECT count(*) FROM readmodels.group_members") == 6 * groups
     assert production.scalar("SELECT count(*) FROM readmodels.mentees") == 6 * groups
 
@@ -77,7 +79,9 @@ def test_a_projector_killed_between_messages_counts_each_event_once(
     head = seed_groups(store, GROUPS)
     assert production.run("relay", "--drain").returncode == 0
     projector = production.start("project", MENTORING_PROJECTION_BATCH_SIZE="7")
-    wait_until(lambda: production.projected_position() > head // 10, 60, "the projector is applying")
+    wait_until(
+        lambda: production.projected_position() > head // 10, 60, "the projector is applying"
+    )
     projector.send_signal(signal.SIGKILL)
     projector.wait(timeout=10)
     assert production.projected_position() < head, "the projector should have been killed midway"
