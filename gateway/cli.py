@@ -9,8 +9,10 @@ import threading
 import time
 from typing import Annotated
 
+import psycopg
 import typer
 import uvicorn
+from kafka.errors import KafkaError
 from prometheus_client import start_http_server
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -183,6 +185,11 @@ def relay(
                 1.0 if settings.uses_postgres else settings.relay_poll_interval
             )
         bus.close()
+    except (psycopg.OperationalError, KafkaError) as error:
+        # The lock may be gone with the session: stop, and let the supervisor restart us;
+        # the position recorded after the last acknowledged batch makes that safe.
+        err.print(f"[red]relay: lost a connection ({error}); exiting to restart cleanly.[/red]")
+        raise typer.Exit(1) from None
     finally:
         coordinator.close()
         store.close()
@@ -220,6 +227,9 @@ def project(
     try:
         applied = projector.run(stopping, drain=drain)
         err.print(f"applied {applied} event(s); position {views.status.position}")
+    except (psycopg.OperationalError, KafkaError) as error:
+        err.print(f"[red]project: lost a connection ({error}); exiting to restart cleanly.[/red]")
+        raise typer.Exit(1) from None
     except Exception:
         err.print(f"[red]{views.status.error}[/red]")
         raise typer.Exit(1) from None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
+import psycopg
 from graphql.error import GraphQLError
 
 from domain.errors import InvalidValue, InvariantViolation
@@ -11,6 +13,12 @@ from gateway.auth import Unauthenticated
 from services.errors import ServiceError
 
 log = logging.getLogger(__name__)
+
+
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    psycopg.OperationalError,
+    sqlite3.OperationalError,
+)
 
 
 class BadInputError(Exception):
@@ -32,6 +40,8 @@ def error_code(error: GraphQLError) -> str | None:
         return "UNAUTHENTICATED"
     if isinstance(original, BadInputError):
         return "BAD_INPUT"
+    if isinstance(original, UNAVAILABLE_ERRORS):
+        return "UNAVAILABLE"
     if isinstance(original, GraphQLError):
         return error_code(original)
     return None
@@ -47,6 +57,9 @@ def code_errors(errors: list[GraphQLError]) -> None:
     """
     for error in errors:
         code = error_code(error)
+        if code == "UNAVAILABLE":
+            log.error("database unavailable at %s: %s", error.path, error.original_error)
+            error.message = "The database is unavailable; nothing was changed. Retry shortly."
         if code is None:
             log.error("internal error at %s", error.path, exc_info=error.original_error)
             error.message = INTERNAL_MESSAGE

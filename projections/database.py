@@ -228,6 +228,8 @@ class PostgresReadModels:
             timeout=timeout,
             kwargs={"row_factory": dict_row, "connect_timeout": int(timeout)},
             configure=configure,
+            # A connection the server dropped is replaced before use, not handed out.
+            check=ConnectionPool.check_connection,
             open=True,
         )
         with self.transaction() as tx:
