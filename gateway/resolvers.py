@@ -1,0 +1,67 @@
+"""Helpers every resolver shares: read-your-writes, not-found, running a use case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio.to_thread
+
+from gateway.errors import BadInputError
+from gateway.types import Ctx
+from services import use_cases as uc
+from services.context import TenantContext
+from services.errors import NotFound, ServiceError
+from services.store import MentoringStore
+
+R = TypeVar("R")
+MAX_LIST = 20
+
+
+class Stale(ServiceError):
+    code = "STALE"
+
+
+async def consistent(info: Ctx, position: int | None) -> None:
+    """Read-your-writes: wait (bounded) until the read models include ``position``."""
+    if position is None:
+        return
+    reached = await anyio.to_thread.run_sync(
+        info.context.platform.views.wait_for,
+        position,
+        info.context.platform.settings.consistency_timeout,
+    )
+    if not reached:
+        raise Stale(f"The read models have not reached position {position} yet; retry shortly.")
+
+
+def found(row: R | None, kind: str, ident: object) -> R:
+    """``row``, else NOT_FOUND (an unknown id and another PIN's id read the same)."""
+    if row is None:
+        raise NotFound(kind, ident)
+    return row
+
+
+def short_list(field: str, values: list[Any]) -> list[Any]:
+    if len(values) > MAX_LIST:
+        raise BadInputError(f"{field} may hold at most {MAX_LIST} entries.")
+    return values
+
+
+async def run_use_case(
+    info: Ctx,
+    use_case: Callable[[MentoringStore, Any, TenantContext], uc.Changed],
+    command: object,
+) -> tuple[TenantContext, uc.Changed]:
+    """Run a use case off the event loop, then wait until its events are readable."""
+    caller = info.context.principal()
+    changed = await anyio.to_thread.run_sync(use_case, info.context.platform.store, command, caller)
+    await info.context.catch_up(changed.position)
+    return caller, changed
+
+
+def read_own(
+    info: Ctx, query: Callable[..., R | None], caller: TenantContext, ident: object, kind: str
+) -> R:
+    """The row ``ident`` of the caller's PIN, else NOT_FOUND."""
+    return found(info.context.read(query, str(caller.tenant_id), str(ident)), kind, ident)
