@@ -29,7 +29,7 @@ def _loader(
     batch: Callable[[Executor, str, Sequence[str]], dict[str, list[V]]],
 ) -> DataLoader[str, list[V]]:
     async def load(keys: list[str]) -> list[list[V]]:
-        with platform.read_models.reading() as conn:
+        with platform.read_models.reading(tenant_id) as conn:
             found = batch(conn, tenant_id, keys)
         return [found.get(k, []) for k in keys]
 
@@ -42,7 +42,7 @@ def _one_loader(
     batch: Callable[[Executor, str, Sequence[str]], dict[str, V]],
 ) -> DataLoader[str, V | None]:
     async def load(keys: list[str]) -> list[V | None]:
-        with platform.read_models.reading() as conn:
+        with platform.read_models.reading(tenant_id) as conn:
             found = batch(conn, tenant_id, keys)
         return [found.get(k) for k in keys]
 
@@ -66,7 +66,7 @@ class Loaders:
 
 def build_loaders(platform: Platform, tenant_id: str) -> Loaders:
     async def attendance(keys: list[tuple[str, int]]) -> list[list[q.AttendanceRow]]:
-        with platform.read_models.reading() as conn:
+        with platform.read_models.reading(tenant_id) as conn:
             found = q.attendance_of(conn, tenant_id, sorted({g for g, _ in keys}))
         return [found.get(k, []) for k in keys]
 
@@ -117,7 +117,8 @@ class RequestContext(BaseContext):
         return self._loaders
 
     def read(self, query: Callable[..., V], *args: Any, **kwargs: Any) -> V:
-        with self.platform.read_models.reading() as conn:
+        """Run ``query`` in a read transaction limited to the caller's PIN."""
+        with self.platform.read_models.reading(self.tenant) as conn:
             return query(conn, *args, **kwargs)
 
     async def catch_up(self, position: int) -> None:

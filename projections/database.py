@@ -36,7 +36,9 @@ class ReadModels(Protocol):
 
     def transaction(self) -> AbstractContextManager[Executor]: ...
 
-    def reading(self) -> AbstractContextManager[Executor]: ...
+    def reading(self, tenant_id: str | None = None) -> AbstractContextManager[Executor]:
+        """A read snapshot; on PostgreSQL row-level security limits it to ``tenant_id``."""
+        ...
 
     def close(self) -> None: ...
 
@@ -119,8 +121,11 @@ class SQLiteReadModels:
             conn.execute("COMMIT")
 
     @contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
-        """A consistent snapshot for one query (a read transaction)."""
+    def reading(self, tenant_id: str | None = None) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for one query (a read transaction).
+
+        SQLite has no row-level security: every query filters by tenant itself.
+        """
         conn = self._connection()
         conn.execute("BEGIN")
         try:
@@ -188,8 +193,29 @@ def _translate(sql: str) -> str:
     return found
 
 
+# Tables holding one PIN's rows: row-level security limits every read to the caller's PIN.
+# (pins and shared_activities are shared by every PIN; activity_registrations carry no
+# personal data, and names come from the protected mentee and mentor tables.)
+TENANT_TABLES = (
+    "cohorts",
+    "mentors",
+    "mentees",
+    "trainings",
+    "outcomes",
+    "mentoring_groups",
+    "group_members",
+    "group_sessions",
+    "attendance",
+)
+
+
 class PostgresReadModels:
-    """Read models in one schema of a PostgreSQL database, through a connection pool."""
+    """Read models in one schema of a PostgreSQL database.
+
+    Two pools: projections write as the connecting user (who owns the tables); queries run
+    as ``reader_role``, which owns nothing, so the row-level security policies always apply:
+    a resolver bug cannot read another PIN's rows.
+    """
 
     def __init__(
         self,
@@ -199,42 +225,81 @@ class PostgresReadModels:
         pool_size: int = 5,
         max_overflow: int = 10,
         timeout: float = 10,
+        reader_role: str = "mentoring_gateway",
     ) -> None:
         import psycopg
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
 
-        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
-            raise ValueError(f"Invalid read-model schema name {schema!r}.")
+        for name in (schema, reader_role):
+            if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+                raise ValueError(f"Invalid PostgreSQL name {name!r}.")
         self.schema = schema
+        self.reader_role = reader_role
         self._psycopg = psycopg
         self._url = url
         self._pool_options: dict[str, Any] = {
             "pool_size": pool_size,
             "max_overflow": max_overflow,
             "timeout": timeout,
+            "reader_role": reader_role,
         }
 
-        def configure(conn: Any) -> None:
+        def writer(conn: Any) -> None:
             conn.execute(f"SET search_path TO {schema}")
+            conn.commit()
+
+        def reader(conn: Any) -> None:
+            conn.execute(f"SET search_path TO {schema}")
+            conn.execute(f"SET ROLE {reader_role}")
             conn.commit()
 
         with psycopg.connect(url, autocommit=True, connect_timeout=int(timeout)) as conn:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        self._pool = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=pool_size + max_overflow,
-            timeout=timeout,
-            kwargs={"row_factory": dict_row, "connect_timeout": int(timeout)},
-            configure=configure,
-            # A connection the server dropped is replaced before use, not handed out.
-            check=ConnectionPool.check_connection,
-            open=True,
-        )
+
+        def pool(configure: Callable[[Any], None], size: int) -> Any:
+            return ConnectionPool(
+                url,
+                min_size=1,
+                max_size=size,
+                timeout=timeout,
+                kwargs={"row_factory": dict_row, "connect_timeout": int(timeout)},
+                configure=configure,
+                # A connection the server dropped is replaced before use, not handed out.
+                check=ConnectionPool.check_connection,
+                open=True,
+            )
+
+        self._pool = pool(writer, pool_size)
         with self.transaction() as tx:
             tx.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"migrations:{schema}",))
             migrate(tx)
+            self._secure(tx)
+        self._readers = pool(reader, pool_size + max_overflow)
+
+    def _secure(self, tx: Executor) -> None:
+        """Row-level security on every tenant table; the reader role may only SELECT."""
+        role, schema = self.reader_role, self.schema
+        tx.execute(
+            "DO $$ BEGIN "
+            f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN "
+            f"CREATE ROLE {role} NOLOGIN; END IF; END $$"
+        )
+        tx.execute(
+            "DO $$ BEGIN "
+            f"IF NOT pg_has_role(current_user, '{role}', 'MEMBER') THEN "
+            f"EXECUTE 'GRANT {role} TO ' || quote_ident(current_user); END IF; END $$"
+        )
+        tx.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+        tx.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+        for table in TENANT_TABLES:
+            tx.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+            tx.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")
+            # The sub-select makes PostgreSQL read the setting once per statement.
+            tx.execute(
+                f"CREATE POLICY tenant_isolation ON {table} FOR SELECT TO {role} "
+                "USING (tenant_id = (SELECT current_setting('app.tenant_id', true)))"
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[Executor]:
@@ -248,11 +313,17 @@ class PostgresReadModels:
             yield _PostgresExecutor(conn)
 
     @contextmanager
-    def reading(self) -> Iterator[Executor]:
-        with self._pool.connection() as conn, conn.transaction():
+    def reading(self, tenant_id: str | None = None) -> Iterator[Executor]:
+        """A read transaction as the reader role, limited to ``tenant_id``'s rows.
+
+        Without a tenant, the tenant tables read as empty (platform roles).
+        """
+        with self._readers.connection() as conn, conn.transaction():
+            conn.execute("SELECT set_config('app.tenant_id', %s, true)", (tenant_id or "",))
             yield _PostgresExecutor(conn)
 
     def close(self) -> None:
+        self._readers.close()
         self._pool.close()
 
     def replacement(self) -> PostgresReadModels:

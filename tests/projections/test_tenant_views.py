@@ -17,7 +17,7 @@ from tests.services.conftest import Programme, build
 
 
 def _group(platform: Platform, programme: Programme) -> q.GroupRow:
-    with platform.read_models.reading() as conn:
+    with platform.read_models.reading(str(programme.ctx.tenant_id)) as conn:
         row = q.group(conn, str(programme.ctx.tenant_id), str(programme.group_id))
     assert row is not None
     return row
