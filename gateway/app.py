@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from strawberry.fastapi import GraphQLRouter
 
-from gateway.auth import Unauthenticated, authenticate
+from gateway.auth import Authenticator, Unauthenticated
 from gateway.bootstrap import Platform
 from gateway.context import RequestContext
 from gateway.schema import build_schema
@@ -25,9 +25,11 @@ def create_app(platform: Platform) -> FastAPI:
     development = platform.settings.environment == "development"
     schema = build_schema(introspection=development)
 
+    authenticate = Authenticator(platform.settings, platform.read_models)
+
     async def context(request: Request) -> RequestContext:
         try:
-            caller = authenticate(platform.settings, request.headers.get("authorization"))
+            caller = authenticate(request.headers.get("authorization"))
         except Unauthenticated as error:
             return RequestContext(platform=platform, caller=None, auth_error=error)
         return RequestContext(platform=platform, caller=caller, auth_error=None)

@@ -1,13 +1,19 @@
-"""Bearer tokens: HS256 JWTs whose claims name the tenant (PIN slug), role and subject."""
+"""Who is calling: bearer JWTs (HS256 locally, RS256 with a key or JWKS in production) and
+API keys that a PIN's coordinator issued to machine clients."""
 
 from __future__ import annotations
 
+import hmac
 import time
+from typing import Any
 from uuid import UUID
 
 import jwt
 
 from domain.pin import pin_id_for
+from projections import queries as q
+from projections.database import ReadModels
+from services.access import parse_key, secret_hash
 from services.context import Role, TenantContext
 from services.settings import Settings
 
@@ -18,7 +24,7 @@ _PIN_ROLES = {Role.COORDINATOR, Role.MENTOR}
 
 
 class Unauthenticated(Exception):
-    """The request carries no valid token; the message says why, without internals."""
+    """The request carries no valid credentials; the message says why, without internals."""
 
 
 def issue_token(
@@ -29,7 +35,7 @@ def issue_token(
     subject: str,
     ttl_seconds: int | None = None,
 ) -> str:
-    """A signed token for local use (``mentoring token``) and tests."""
+    """A signed HS256 token for local use (``mentoring token``) and tests."""
     if role in _PIN_ROLES and not tenant:
         raise ValueError(f"A {role} token needs a tenant (the PIN's slug).")
     now = int(time.time())
@@ -46,32 +52,87 @@ def issue_token(
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
 
 
-def authenticate(settings: Settings, authorization: str | None) -> TenantContext:
-    """The caller named by an ``Authorization: Bearer`` header, else ``Unauthenticated``."""
-    if not authorization:
-        raise Unauthenticated("A bearer token is required (Authorization: Bearer <token>).")
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("The Authorization header must be 'Bearer <token>'.")
-    try:
-        claims = jwt.decode(
-            token.strip(),
-            settings.jwt_secret,
-            algorithms=["HS256"],
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
-            options={"require": ["exp", "sub", "role", "aud", "iss"]},
-        )
-    except jwt.ExpiredSignatureError:
-        raise Unauthenticated("The token has expired.") from None
-    except jwt.InvalidTokenError:
-        raise Unauthenticated("The token is not valid.") from None
-    try:
-        role = Role(claims["role"])
-    except ValueError:
-        raise Unauthenticated("The token names an unknown role.") from None
-    tenant = claims.get("tenant")
-    if role in _PIN_ROLES and not isinstance(tenant, str):
-        raise Unauthenticated("The token names no tenant.")
-    tenant_id = pin_id_for(tenant) if isinstance(tenant, str) else PLATFORM_TENANT
-    return TenantContext(tenant_id=tenant_id, role=role, actor=str(claims["sub"]))
+class Authenticator:
+    """Turns an ``Authorization`` header into a ``TenantContext``, or ``Unauthenticated``."""
+
+    def __init__(self, settings: Settings, read_models: ReadModels) -> None:
+        self._settings = settings
+        self._read_models = read_models
+        self._known_pins: set[UUID] = set()
+        self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
+
+    def __call__(self, authorization: str | None) -> TenantContext:
+        if not authorization:
+            raise Unauthenticated("A bearer token is required (Authorization: Bearer <token>).")
+        scheme, _, credential = authorization.partition(" ")
+        credential = credential.strip()
+        if scheme.lower() != "bearer" or not credential:
+            raise Unauthenticated("The Authorization header must be 'Bearer <token>'.")
+        if parse_key(credential) is not None:
+            return self._api_key(credential)
+        return self._token(credential)
+
+    def _api_key(self, presented: str) -> TenantContext:
+        parsed = parse_key(presented)
+        assert parsed is not None
+        key_id, secret = parsed
+        with self._read_models.reading() as conn:
+            row = q.api_key(conn, str(key_id))
+        valid = row is not None and hmac.compare_digest(row.secret_hash, secret_hash(secret))
+        if not valid or row is None or row.revoked:
+            raise Unauthenticated("The API key is not valid.")
+        if row.expires_at and time.time() > _timestamp(row.expires_at):
+            raise Unauthenticated("The API key has expired.")
+        return TenantContext(UUID(row.tenant_id), Role(row.role), actor=f"apikey:{key_id}")
+
+    def _verification_key(self, token: str) -> Any:
+        settings = self._settings
+        if settings.jwt_algorithm == "HS256":
+            return settings.jwt_secret
+        if self._jwks is not None:
+            return self._jwks.get_signing_key_from_jwt(token).key
+        if settings.jwt_public_key:
+            return settings.jwt_public_key
+        raise Unauthenticated("The gateway has no key to verify RS256 tokens with.")
+
+    def _token(self, token: str) -> TenantContext:
+        settings = self._settings
+        try:
+            claims = jwt.decode(
+                token,
+                self._verification_key(token),
+                algorithms=[settings.jwt_algorithm],
+                audience=settings.jwt_audience,
+                issuer=settings.jwt_issuer,
+                options={"require": ["exp", "sub", "role", "aud", "iss"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("The token has expired.") from None
+        except (jwt.InvalidTokenError, jwt.PyJWKClientError):
+            raise Unauthenticated("The token is not valid.") from None
+        try:
+            role = Role(claims["role"])
+        except ValueError:
+            raise Unauthenticated("The token names an unknown role.") from None
+        tenant = claims.get("tenant")
+        if role in _PIN_ROLES and not isinstance(tenant, str):
+            raise Unauthenticated("The token names no tenant.")
+        tenant_id = pin_id_for(tenant) if isinstance(tenant, str) else PLATFORM_TENANT
+        if role in _PIN_ROLES and not self._pin_exists(tenant_id):
+            raise Unauthenticated("The token is not valid.")
+        return TenantContext(tenant_id=tenant_id, role=role, actor=str(claims["sub"]))
+
+    def _pin_exists(self, tenant_id: UUID) -> bool:
+        """PINs are never removed, so a PIN once seen stays known."""
+        if tenant_id not in self._known_pins:
+            with self._read_models.reading() as conn:
+                if q.pin(conn, str(tenant_id)) is None:
+                    return False
+            self._known_pins.add(tenant_id)
+        return True
+
+
+def _timestamp(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).timestamp()

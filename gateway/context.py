@@ -64,7 +64,7 @@ class Loaders:
     attendance: DataLoader[tuple[str, int], list[q.AttendanceRow]]
 
 
-def build_loaders(platform: Platform, tenant_id: str) -> Loaders:
+def build_loaders(platform: Platform, tenant_id: str, mentor_scope: str | None) -> Loaders:
     async def attendance(keys: list[tuple[str, int]]) -> list[list[q.AttendanceRow]]:
         with platform.read_models.reading(tenant_id) as conn:
             found = q.attendance_of(conn, tenant_id, sorted({g for g, _ in keys}))
@@ -75,7 +75,11 @@ def build_loaders(platform: Platform, tenant_id: str) -> Loaders:
         sessions=_loader(platform, tenant_id, q.sessions_of),
         outcomes=_loader(platform, tenant_id, q.outcomes_of),
         trainings=_loader(platform, tenant_id, q.trainings_of),
-        groups_of_mentee=_loader(platform, tenant_id, q.groups_of_mentees),
+        groups_of_mentee=_loader(
+            platform,
+            tenant_id,
+            lambda conn, tenant, keys: q.groups_of_mentees(conn, tenant, keys, mentor_scope),
+        ),
         registrations=_loader(platform, tenant_id, q.registrations_of),
         mentor=_one_loader(platform, tenant_id, q.mentors_by_id),
         cohort=_one_loader(platform, tenant_id, q.cohorts_by_id),
@@ -107,13 +111,19 @@ class RequestContext(BaseContext):
         return caller
 
     @property
+    def mentor_scope(self) -> str | None:
+        """A mentor's own id: mentors see only the groups they lead and those groups' mentees."""
+        caller = self.principal()
+        return caller.actor if caller.role == Role.MENTOR else None
+
+    @property
     def tenant(self) -> str:
         return str(self.principal().tenant_id)
 
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = build_loaders(self.platform, self.tenant)
+            self._loaders = build_loaders(self.platform, self.tenant, self.mentor_scope)
         return self._loaders
 
     def read(self, query: Callable[..., V], *args: Any, **kwargs: Any) -> V:

@@ -17,6 +17,7 @@ from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from gateway.access_schema import AccessMutation, AccessQuery
 from gateway.errors import code_errors
 from gateway.tenant_mutations import TenantMutation
 from gateway.tenant_queries import TenantQuery
@@ -26,8 +27,8 @@ MAX_ALIASES = 30
 MAX_TOKENS = 2000
 
 # Each capability adds its root types here.
-QUERIES: tuple[type, ...] = (TenantQuery,)
-MUTATIONS: tuple[type, ...] = (TenantMutation,)
+QUERIES: tuple[type, ...] = (TenantQuery, AccessQuery)
+MUTATIONS: tuple[type, ...] = (TenantMutation, AccessMutation)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

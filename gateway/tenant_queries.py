@@ -98,6 +98,7 @@ class TenantQuery:
             first=check_first(first),
             after=decode_cursor(after),
             cohort_id=str(parse_id(cohort_id, "cohortId")) if cohort_id else None,
+            mentor_id=info.context.mentor_scope,
         )
         return to_connection(page, Group.of)
 
@@ -108,8 +109,10 @@ class TenantQuery:
         await consistent(info, consistent_with)
         caller = info.context.reader()
         ident = parse_id(id, "id")
+        row = info.context.read(q.group, str(caller.tenant_id), str(ident))
+        scope = info.context.mentor_scope
         return Group.of(
-            found(info.context.read(q.group, str(caller.tenant_id), str(ident)), "group", id)
+            found(row if not scope or (row and row.mentor_id == scope) else None, "group", id)
         )
 
     @strawberry.field
@@ -131,6 +134,7 @@ class TenantQuery:
             after=decode_cursor(after),
             profession=profession,
             language=language,
+            only=info.context.mentor_scope,
         )
         return to_connection(page, Mentor.of)
 
@@ -141,9 +145,9 @@ class TenantQuery:
         await consistent(info, consistent_with)
         caller = info.context.reader()
         ident = parse_id(id, "id")
-        return Mentor.of(
-            found(info.context.read(q.mentor, str(caller.tenant_id), str(ident)), "mentor", id)
-        )
+        scope = info.context.mentor_scope
+        row = info.context.read(q.mentor, str(caller.tenant_id), str(ident))
+        return Mentor.of(found(row if not scope or str(ident) == scope else None, "mentor", id))
 
     @strawberry.field
     async def mentees(
@@ -166,6 +170,7 @@ class TenantQuery:
             profession=profession,
             language=language,
             cohort_id=str(parse_id(cohort_id, "cohortId")) if cohort_id else None,
+            mentored_by=info.context.mentor_scope,
         )
         return to_connection(page, Mentee.of)
 
@@ -176,9 +181,10 @@ class TenantQuery:
         await consistent(info, consistent_with)
         caller = info.context.reader()
         ident = parse_id(id, "id")
-        return Mentee.of(
-            found(info.context.read(q.mentee, str(caller.tenant_id), str(ident)), "mentee", id)
+        row = info.context.read(
+            q.mentee, str(caller.tenant_id), str(ident), info.context.mentor_scope
         )
+        return Mentee.of(found(row, "mentee", id))
 
     @strawberry.field(description="Shared activities of every PIN; open to members of all PINs.")
     async def shared_activities(

@@ -303,8 +303,11 @@ def mentors(
     after: int | None,
     profession: str | None = None,
     language: str | None = None,
+    only: str | None = None,
 ) -> Page[MentorRow]:
     filters: list[tuple[str, Any]] = [("tenant_id = ?", tenant_id)]
+    if only is not None:
+        filters.append(("id = ?", only))
     if profession is not None:
         filters.append(("profession = ?", profession))
     if language is not None:
@@ -325,8 +328,11 @@ def mentees(
     profession: str | None = None,
     language: str | None = None,
     cohort_id: str | None = None,
+    mentored_by: str | None = None,
 ) -> Page[MenteeRow]:
     filters: list[tuple[str, Any]] = [("tenant_id = ?", tenant_id)]
+    if mentored_by is not None:
+        filters.append((_MENTORED_BY, mentored_by))
     if profession is not None:
         filters.append(("profession = ?", profession))
     if language is not None:
@@ -342,8 +348,23 @@ def mentees(
     return _page(conn, "mentees", filters, first, after, _mentee)
 
 
-def mentee(conn: Executor, tenant_id: str, ident: str) -> MenteeRow | None:
-    return _one(conn, "mentees", tenant_id, ident, _mentee)
+def mentee(
+    conn: Executor, tenant_id: str, ident: str, mentored_by: str | None = None
+) -> MenteeRow | None:
+    row = _one(conn, "mentees", tenant_id, ident, _mentee)
+    if row is None or mentored_by is None:
+        return row
+    led = conn.execute(
+        f"SELECT 1 AS led FROM mentees WHERE id = ? AND {_MENTORED_BY}", (ident, mentored_by)
+    ).fetchone()
+    return row if led else None
+
+
+# A mentor sees the mentees of the groups they lead.
+_MENTORED_BY = (
+    "id IN (SELECT m.mentee_id FROM group_members m JOIN mentoring_groups g "
+    "ON g.id = m.group_id WHERE g.mentor_id = ?)"
+)
 
 
 def _in(values: Sequence[str]) -> str:
@@ -388,7 +409,7 @@ def members_of(
 
 
 def groups_of_mentees(
-    conn: Executor, tenant_id: str, mentee_ids: Sequence[str]
+    conn: Executor, tenant_id: str, mentee_ids: Sequence[str], led_by: str | None = None
 ) -> dict[str, list[GroupRow]]:
     result: dict[str, list[GroupRow]] = defaultdict(list)
     if mentee_ids:
@@ -396,8 +417,9 @@ def groups_of_mentees(
             "SELECT gm.mentee_id AS member_id, g.* FROM group_members gm "
             "JOIN mentoring_groups g ON g.id = gm.group_id AND g.tenant_id = gm.tenant_id "
             f"WHERE gm.tenant_id = ? AND gm.mentee_id IN ({_in(mentee_ids)}) "
-            "ORDER BY g.seq",
-            [tenant_id, *mentee_ids],
+            + ("AND g.mentor_id = ? " if led_by else "")
+            + "ORDER BY g.seq",
+            [tenant_id, *mentee_ids, *([led_by] if led_by else [])],
         ).fetchall()
         for r in rows:
             result[r["member_id"]].append(_group(r))
@@ -536,3 +558,55 @@ def registrations_of(
                 )
             )
     return result
+
+
+@dataclass(frozen=True)
+class ApiKeyRow:
+    id: str
+    tenant_id: str
+    name: str
+    role: str
+    secret_hash: str
+    expires_at: str | None
+    revoked: bool
+    created_at: str
+
+
+def _api_key(r: Any) -> ApiKeyRow:
+    return ApiKeyRow(
+        r["id"],
+        r["tenant_id"],
+        r["name"],
+        r["role"],
+        r["secret_hash"],
+        r["expires_at"],
+        bool(r["revoked"]),
+        r["created_at"],
+    )
+
+
+def api_key(conn: Executor, ident: str) -> ApiKeyRow | None:
+    """A key by id, of any PIN: used to authenticate, before the caller's PIN is known."""
+    row = conn.execute("SELECT * FROM api_keys WHERE id = ?", (ident,)).fetchone()
+    return _api_key(row) if row else None
+
+
+def api_keys(conn: Executor, tenant_id: str) -> list[ApiKeyRow]:
+    rows = conn.execute(
+        "SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY seq", (tenant_id,)
+    ).fetchall()
+    return [_api_key(r) for r in rows]
+
+
+def pins(conn: Executor) -> list[PinRow]:
+    """Every PIN (names and communities are public)."""
+    return [
+        PinRow(
+            r["tenant_id"],
+            r["slug"],
+            r["name"],
+            json.loads(r["communities"]),
+            json.loads(r["professions"]),
+        )
+        for r in conn.execute("SELECT * FROM pins ORDER BY seq").fetchall()
+    ]

@@ -547,3 +547,27 @@ def _registration_cancelled(tx: Executor, e: EventEnvelope) -> None:
         "UPDATE shared_activities SET registration_count = registration_count - 1 WHERE id = ?",
         (e.aggregate_id,),
     )
+
+
+@handles("ApiKey.Issued")
+def _api_key_issued(tx: Executor, e: EventEnvelope) -> None:
+    p = e.payload
+    tx.execute(
+        "INSERT INTO api_keys (id, tenant_id, name, role, secret_hash, expires_at, created_at, "
+        "seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            e.aggregate_id,
+            e.tenant_id,
+            p["name"],
+            p["role"],
+            p["secret_hash"],
+            p["expires_at"],
+            e.occurred_at,
+            e.position,
+        ),
+    )
+
+
+@handles("ApiKey.Revoked")
+def _api_key_revoked(tx: Executor, e: EventEnvelope) -> None:
+    tx.execute("UPDATE api_keys SET revoked = 1 WHERE id = ?", (e.aggregate_id,))

@@ -62,7 +62,20 @@ class Settings(BaseSettings):
         default=9100, ge=1, le=65535, description="/metrics of relay and projector"
     )
     environment: str = Field(default="development", description="development or production")
+    read_role: str = Field(
+        default="mentoring_gateway",
+        description="PostgreSQL role the gateway reads as (owns nothing; row-level security)",
+    )
+    jwt_algorithm: str = Field(
+        default="HS256", pattern="^(HS256|RS256)$", description="HS256 (local) or RS256"
+    )
     jwt_secret: str = Field(default=DEVELOPMENT_SECRET, description="HS256 secret for tokens")
+    jwt_public_key: str | None = Field(
+        default=None, description="RS256: PEM public key that verifies tokens"
+    )
+    jwt_jwks_url: str | None = Field(
+        default=None, description="RS256: JWKS URL of the identity provider (instead of a key)"
+    )
     jwt_audience: str = Field(default="mentoring", description="Expected 'aud' claim")
     jwt_issuer: str = Field(default="mentoring", description="Expected 'iss' claim")
     token_ttl_seconds: int = Field(default=8 * 3600, ge=60)

@@ -21,6 +21,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from domain.access import ApiKey
 from domain.activity import SharedActivity
 from domain.base import CommandMetadata, TenantAggregate, acting_as
 from domain.cohort import Cohort
@@ -49,6 +50,7 @@ class Changed:
 
 
 _KIND = {
+    ApiKey: "API key",
     Pin: "PIN",
     Mentor: "mentor",
     Mentee: "mentee",
@@ -76,19 +78,23 @@ def _load_any_tenant(store: MentoringStore, cls: type[A], ident: UUID) -> A:
     return aggregate
 
 
-def _save(store: MentoringStore, *aggregates: Aggregate) -> int:
+def save(store: MentoringStore, *aggregates: Aggregate) -> int:
+    """Save atomically; return the store position of the last event."""
     recordings = store.save(*aggregates)
     return recordings[-1].notification.id
 
 
+C = TypeVar("C", bound="Changed")
+
+
 def use_case(
-    func: Callable[Concatenate[MentoringStore, R, TenantContext, P], Changed],
-) -> Callable[Concatenate[MentoringStore, R, TenantContext, P], Changed]:
+    func: Callable[Concatenate[MentoringStore, R, TenantContext, P], C],
+) -> Callable[Concatenate[MentoringStore, R, TenantContext, P], C]:
     """Stamp events with the caller, and retry on a concurrent change of the same aggregate."""
 
     def run(
         store: MentoringStore, command: R, ctx: TenantContext, /, *args: P.args, **kwargs: P.kwargs
-    ) -> Changed:
+    ) -> C:
         with acting_as(CommandMetadata(actor=ctx.actor, correlation_id=ctx.correlation_id)):
             for attempt in range(1, CONFLICT_RETRIES + 1):
                 try:
@@ -124,7 +130,7 @@ def register_pin(store: MentoringStore, cmd: c.RegisterPin, ctx: TenantContext) 
         existing: Pin = store.repository.get(pin_id_for(cmd.slug))
     except AggregateNotFoundError:
         pin = Pin.register(cmd.slug, cmd.name, cmd.communities, cmd.professions)
-        return Changed(pin.id, _save(store, pin))
+        return Changed(pin.id, save(store, pin))
     max_position = store.recorder.max_notification_id() or 0
     return Changed(existing.id, max_position)
 
@@ -143,7 +149,7 @@ def enrol_mentor(store: MentoringStore, cmd: c.EnrolMentor, ctx: TenantContext) 
         licence_status=cmd.licence_status,
         capacity=cmd.capacity,
     )
-    return Changed(mentor.id, _save(store, mentor))
+    return Changed(mentor.id, save(store, mentor))
 
 
 @use_case
@@ -161,7 +167,7 @@ def enrol_mentee(store: MentoringStore, cmd: c.EnrolMentee, ctx: TenantContext) 
         goals=cmd.goals,
         enrolled_on=cmd.enrolled_on,
     )
-    return Changed(mentee.id, _save(store, mentee))
+    return Changed(mentee.id, save(store, mentee))
 
 
 @use_case
@@ -177,7 +183,7 @@ def plan_cohort(store: MentoringStore, cmd: c.PlanCohort, ctx: TenantContext) ->
         min_group_size=cmd.min_group_size,
         max_group_size=cmd.max_group_size,
     )
-    return Changed(cohort.id, _save(store, cohort))
+    return Changed(cohort.id, save(store, cohort))
 
 
 @use_case
@@ -185,7 +191,7 @@ def start_cohort(store: MentoringStore, cmd: c.StartCohort, ctx: TenantContext) 
     _require(ctx, Role.COORDINATOR)
     cohort = load(store, Cohort, cmd.cohort_id, ctx)
     cohort.start()
-    return Changed(cohort.id, _save(store, cohort))
+    return Changed(cohort.id, save(store, cohort))
 
 
 @use_case
@@ -193,7 +199,7 @@ def close_cohort(store: MentoringStore, cmd: c.CloseCohort, ctx: TenantContext) 
     _require(ctx, Role.COORDINATOR)
     cohort = load(store, Cohort, cmd.cohort_id, ctx)
     cohort.close()
-    return Changed(cohort.id, _save(store, cohort))
+    return Changed(cohort.id, save(store, cohort))
 
 
 @use_case
@@ -202,7 +208,7 @@ def form_group_in_cohort(store: MentoringStore, cmd: c.FormGroup, ctx: TenantCon
     cohort = load(store, Cohort, cmd.cohort_id, ctx)
     mentor = load(store, Mentor, cmd.mentor_id, ctx)
     group = form_group(cohort, mentor, cmd.name)
-    return Changed(group.id, _save(store, cohort, group))
+    return Changed(group.id, save(store, cohort, group))
 
 
 @use_case
@@ -214,7 +220,7 @@ def add_mentee_to_group(
     mentee = load(store, Mentee, cmd.mentee_id, ctx)
     cohort = load(store, Cohort, group.cohort_id, ctx)
     group.add_mentee(cohort, mentee)
-    return Changed(group.id, _save(store, cohort, mentee, group))
+    return Changed(group.id, save(store, cohort, mentee, group))
 
 
 @use_case
@@ -226,7 +232,7 @@ def remove_mentee_from_group(
     load(store, Mentee, cmd.mentee_id, ctx)
     cohort = load(store, Cohort, group.cohort_id, ctx)
     group.remove_mentee(cohort, cmd.mentee_id)
-    return Changed(group.id, _save(store, cohort, group))
+    return Changed(group.id, save(store, cohort, group))
 
 
 @use_case
@@ -235,7 +241,7 @@ def schedule_session(store: MentoringStore, cmd: c.ScheduleSession, ctx: TenantC
     _require_group_writer(ctx, group)
     cohort = load(store, Cohort, group.cohort_id, ctx)
     group.schedule_session(cohort, cmd.scheduled_on, cmd.agenda)
-    return Changed(group.id, _save(store, group))
+    return Changed(group.id, save(store, group))
 
 
 @use_case
@@ -249,7 +255,7 @@ def record_session_held(
     _require_group_writer(ctx, group)
     cohort = load(store, Cohort, group.cohort_id, ctx)
     group.record_session_held(cohort, cmd.number, today())
-    return Changed(group.id, _save(store, group))
+    return Changed(group.id, save(store, group))
 
 
 @use_case
@@ -265,7 +271,7 @@ def record_attendance(
         group.record_attendance(cohort, cmd.number, mentee_id, False)
     if not group.pending_events:
         raise BadInput("Name at least one mentee who was present or absent.")
-    return Changed(group.id, _save(store, group))
+    return Changed(group.id, save(store, group))
 
 
 def _own_person(store: MentoringStore, ident: UUID, ctx: TenantContext) -> Mentee | Mentor:
@@ -283,7 +289,7 @@ def record_training(store: MentoringStore, cmd: c.RecordTraining, ctx: TenantCon
     _require(ctx, Role.COORDINATOR)
     person = _own_person(store, cmd.person_id, ctx)
     person.record_training(cmd.name, cmd.completed_on)
-    return Changed(person.id, _save(store, person))
+    return Changed(person.id, save(store, person))
 
 
 @use_case
@@ -298,7 +304,7 @@ def record_outcome(
         raise InvalidValue(f"An outcome cannot be dated in the future ({cmd.occurred_on}).")
     mentee = load(store, Mentee, cmd.mentee_id, ctx)
     mentee.record_outcome(cmd.kind, cmd.occurred_on, cmd.evidence)
-    return Changed(mentee.id, _save(store, mentee))
+    return Changed(mentee.id, save(store, mentee))
 
 
 @use_case
@@ -310,7 +316,7 @@ def host_shared_activity(
     activity = SharedActivity.host(
         ctx.tenant_id, cmd.title, cmd.held_on, cmd.description, cmd.capacity
     )
-    return Changed(activity.id, _save(store, activity))
+    return Changed(activity.id, save(store, activity))
 
 
 @use_case
@@ -322,7 +328,7 @@ def register_for_activity(
     activity = _load_any_tenant(store, SharedActivity, cmd.activity_id)
     person = _own_person(store, cmd.person_id, ctx)
     activity.register(person)
-    return Changed(activity.id, _save(store, activity))
+    return Changed(activity.id, save(store, activity))
 
 
 @use_case
@@ -332,4 +338,4 @@ def cancel_activity_registration(
     _require(ctx, Role.COORDINATOR)
     activity = _load_any_tenant(store, SharedActivity, cmd.activity_id)
     activity.cancel_registration(cmd.person_id, ctx.tenant_id)
-    return Changed(activity.id, _save(store, activity))
+    return Changed(activity.id, save(store, activity))

@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from domain.pin import pin_id_for
-from gateway.auth import authenticate
+from gateway.auth import Authenticator
+from gateway.bootstrap import build_platform
 from gateway.cli import app
 from services.context import Role
 from services.settings import Settings
@@ -23,11 +24,16 @@ def store_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_token_prints_a_token_the_gateway_accepts() -> None:
+def test_token_prints_a_token_the_gateway_accepts(store_env: Path) -> None:
+    assert runner.invoke(app, ["demo", "--no-serve"]).exit_code == 0
     result = runner.invoke(app, ["token", "--tenant", "arec", "--role", "coordinator"])
 
     assert result.exit_code == 0, result.output
-    caller = authenticate(Settings(), f"Bearer {result.output.strip()}")
+    platform = build_platform(Settings())
+    caller = Authenticator(platform.settings, platform.read_models)(
+        f"Bearer {result.output.strip()}"
+    )
+    platform.close()
     assert caller.tenant_id == pin_id_for("arec")
     assert caller.role == Role.COORDINATOR
 
