@@ -19,6 +19,7 @@ from strawberry.types import ExecutionContext
 
 from gateway.access_schema import AccessMutation, AccessQuery
 from gateway.errors import code_errors
+from gateway.statistics_schema import StatisticsQuery
 from gateway.tenant_mutations import TenantMutation
 from gateway.tenant_queries import TenantQuery
 
@@ -27,7 +28,7 @@ MAX_ALIASES = 30
 MAX_TOKENS = 2000
 
 # Each capability adds its root types here.
-QUERIES: tuple[type, ...] = (TenantQuery, AccessQuery)
+QUERIES: tuple[type, ...] = (TenantQuery, AccessQuery, StatisticsQuery)
 MUTATIONS: tuple[type, ...] = (TenantMutation, AccessMutation)
 
 Query = merge_types("Query", QUERIES)

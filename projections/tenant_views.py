@@ -293,6 +293,35 @@ def _personal(value: Any) -> str | None:
     return None if value is None else str(value["value"])
 
 
+def _bump(
+    tx: Executor,
+    e: EventEnvelope,
+    metric: str,
+    *,
+    cohort_id: str | None = None,
+    profession: str = "",
+    by: int = 1,
+) -> None:
+    """Add ``by`` to a programme statistic of the event's PIN."""
+    tx.execute(
+        "INSERT INTO network_stats (tenant_id, cohort_id, profession, metric, value) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, cohort_id, profession, metric) "
+        "DO UPDATE SET value = network_stats.value + excluded.value",
+        (e.tenant_id, cohort_id or "", profession, metric, by),
+    )
+
+
+def _profession(tx: Executor, table: str, person_id: str) -> str:
+    """The profession of a mentee or mentor, recorded by an earlier event of the same person."""
+    row = tx.execute(f"SELECT profession FROM {table} WHERE id = ?", (person_id,)).fetchone()
+    return str(row["profession"]) if row else ""
+
+
+def _group_cohort(tx: Executor, group_id: str) -> str:
+    row = tx.execute("SELECT cohort_id FROM mentoring_groups WHERE id = ?", (group_id,)).fetchone()
+    return str(row["cohort_id"]) if row else ""
+
+
 @handles("Pin.Registered")
 def _pin_registered(tx: Executor, e: EventEnvelope) -> None:
     p = e.payload
@@ -364,6 +393,10 @@ def _mentee_enrolled(tx: Executor, e: EventEnvelope) -> None:
 
 @handles("Person.TrainingCompleted")
 def _training_completed(tx: Executor, e: EventEnvelope) -> None:
+    for table, metric in (("mentees", "mentee_trainings"), ("mentors", "mentor_trainings")):
+        profession = _profession(tx, table, e.aggregate_id)
+        if profession:
+            _bump(tx, e, metric, profession=profession)
     tx.execute(
         "INSERT INTO trainings (tenant_id, person_id, version, name, completed_on) "
         "VALUES (?, ?, ?, ?, ?)",
@@ -380,6 +413,14 @@ def _training_completed(tx: Executor, e: EventEnvelope) -> None:
 @handles("Mentee.OutcomeRecorded")
 def _outcome_recorded(tx: Executor, e: EventEnvelope) -> None:
     p = e.payload
+    profession = _profession(tx, "mentees", e.aggregate_id)
+    earlier = tx.execute(
+        "SELECT count(*) AS n FROM outcomes WHERE mentee_id = ? AND coalesce(cohort_id, '') = ?",
+        (e.aggregate_id, p["cohort_id"] or ""),
+    ).fetchone()
+    if not earlier["n"]:
+        _bump(tx, e, "mentees_moved_forward", cohort_id=p["cohort_id"], profession=profession)
+    _bump(tx, e, f"outcome_{p['kind']}", cohort_id=p["cohort_id"], profession=profession)
     tx.execute(
         "INSERT INTO outcomes (id, tenant_id, mentee_id, kind, occurred_on, evidence, cohort_id, "
         "seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -396,9 +437,19 @@ def _outcome_recorded(tx: Executor, e: EventEnvelope) -> None:
     )
 
 
+@handles("Mentee.JoinedRound")
+def _joined_round(tx: Executor, e: EventEnvelope) -> None:
+    profession = _profession(tx, "mentees", e.aggregate_id)
+    _bump(tx, e, "mentees_served", cohort_id=e.payload["cohort_id"], profession=profession)
+
+
 @handles("Cohort.Planned")
 def _cohort_planned(tx: Executor, e: EventEnvelope) -> None:
     p = e.payload
+    tx.execute(
+        "INSERT INTO network_cohorts (cohort_id, tenant_id, name, starts_on) VALUES (?, ?, ?, ?)",
+        (e.aggregate_id, e.tenant_id, p["name"], p["starts_on"]),
+    )
     tx.execute(
         "INSERT INTO cohorts (id, tenant_id, name, starts_on, ends_on, planned_sessions, "
         "min_group_size, max_group_size, state, seq) "
@@ -431,6 +482,7 @@ handles("Cohort.Closed")(_set_cohort_state("closed"))
 @handles("Group.Formed")
 def _group_formed(tx: Executor, e: EventEnvelope) -> None:
     p = e.payload
+    _bump(tx, e, "groups", cohort_id=p["cohort_id"])
     tx.execute(
         "INSERT INTO mentoring_groups (id, tenant_id, cohort_id, name, mentor_id, min_size, "
         "max_size, planned_sessions, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -484,6 +536,7 @@ def _session_scheduled(tx: Executor, e: EventEnvelope) -> None:
 
 @handles("Group.SessionHeld")
 def _session_held(tx: Executor, e: EventEnvelope) -> None:
+    _bump(tx, e, "sessions_held", cohort_id=_group_cohort(tx, e.aggregate_id))
     tx.execute(
         "UPDATE group_sessions SET held = 1 WHERE group_id = ? AND number = ?",
         (e.aggregate_id, e.payload["number"]),
@@ -497,6 +550,16 @@ def _session_held(tx: Executor, e: EventEnvelope) -> None:
 @handles("Group.AttendanceRecorded")
 def _attendance_recorded(tx: Executor, e: EventEnvelope) -> None:
     p = e.payload
+    before = tx.execute(
+        "SELECT present FROM attendance WHERE group_id = ? AND number = ? AND mentee_id = ?",
+        (e.aggregate_id, p["number"], p["mentee_id"]),
+    ).fetchone()
+    cohort_id = _group_cohort(tx, e.aggregate_id)
+    if before is None:
+        _bump(tx, e, "attendance_recorded", cohort_id=cohort_id)
+    present_change = int(p["present"]) - (int(before["present"]) if before else 0)
+    if present_change:
+        _bump(tx, e, "attendance_present", cohort_id=cohort_id, by=present_change)
     tx.execute(
         "INSERT INTO attendance (tenant_id, group_id, number, mentee_id, present) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (group_id, number, mentee_id) "

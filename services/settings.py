@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     metrics_port: int = Field(
         default=9100, ge=1, le=65535, description="/metrics of relay and projector"
     )
+    statistics_threshold: int = Field(
+        default=10, ge=1, description="Counts below this are suppressed in cross-PIN statistics"
+    )
     environment: str = Field(default="development", description="development or production")
     read_role: str = Field(
         default="mentoring_gateway",
@@ -83,6 +86,18 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(default=500, ge=1)
     consistency_timeout: float = Field(
         default=2.0, ge=0, description="Longest wait of a query for consistentWith"
+    )
+    audit_signing_key: str | None = Field(
+        default=None,
+        description="Ed25519 private key that signs audit checkpoints: base64 of the 32-byte "
+        "key, PEM, or a file holding either. Unset: a development key kept in "
+        "audit-signing-key.pem next to a SQLite store (refused in production)",
+    )
+    audit_origin: str = Field(
+        default="mentoring.local/audit", description="Names the audit log in its checkpoints"
+    )
+    audit_checkpoint_interval: float = Field(
+        default=300.0, ge=0, description="Seconds between scheduled checkpoints; 0: on demand only"
     )
 
     @property
