@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from gateway.audit_trail import AuditTrail
 from projections.database import ReadModels, open_read_models
 from projections.tenant_views import TenantViews
 from services.bus import InProcessBus
@@ -36,6 +37,8 @@ class Platform:
     views: TenantViews
     relay: Relay | None
     """The in-process relay (embedded bus); None when separate processes relay to Kafka."""
+    audit: AuditTrail | None = None
+    """The audit trail; it follows the store in a thread here only when embedded."""
 
     def catch_up(self, position: int) -> bool:
         """Publish pending events now and wait (bounded) until projections reach ``position``."""
@@ -53,8 +56,12 @@ class Platform:
     def start(self) -> None:
         if self.relay is not None:
             self.relay.start(self.settings.relay_poll_interval)
+            if self.audit is not None:
+                self.audit.start(self.settings.relay_poll_interval)
 
     def stop(self) -> None:
+        if self.audit is not None:
+            self.audit.stop()
         if self.relay is not None:
             self.relay.stop()
 
@@ -75,11 +82,14 @@ def build_platform(settings: Settings | None = None) -> Platform:
         timeout=settings.postgres_connect_timeout,
     )
     views = TenantViews(
-        read_models, dead_letter=settings.projection_on_poison == OnPoison.DEAD_LETTER
+        read_models,
+        dead_letter=settings.projection_on_poison == OnPoison.DEAD_LETTER,
+        in_process=not settings.kafka_bootstrap_servers,
     )
+    audit = AuditTrail(settings, store, read_models)
     if settings.kafka_bootstrap_servers:
-        return Platform(settings, store, read_models, views, relay=None)
+        return Platform(settings, store, read_models, views, None, audit)
     bus = InProcessBus()
     bus.subscribe(views.handle)
     relay = Relay(store, bus, ProjectionPosition(views), settings.relay_batch_size)
-    return Platform(settings, store, read_models, views, relay)
+    return Platform(settings, store, read_models, views, relay, audit)

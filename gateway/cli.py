@@ -21,6 +21,7 @@ from domain.envelope import EventEnvelope
 from gateway.app import create_app
 from gateway.auth import issue_token
 from gateway.bootstrap import Platform, build_platform
+from gateway.cli_audit import audit_app, report
 from projections.database import open_read_models
 from projections.kafka_projector import KafkaProjector
 from projections.rebuild import rebuild_tenant_views
@@ -29,7 +30,7 @@ from services.context import Role
 from services.demo import NETWORKS, seed_demo
 from services.kafka_bus import KafkaBus, ensure_topic
 from services.relay import Relay
-from services.relay_coordination import coordinator_for
+from services.relay_coordination import coordinator_for, published_position
 from services.settings import OnPoison, Settings
 from services.store import build_store
 
@@ -213,13 +214,22 @@ def project(
         timeout=settings.postgres_connect_timeout,
     )
     views = TenantViews(
-        read_models, dead_letter=settings.projection_on_poison == OnPoison.DEAD_LETTER
+        read_models,
+        dead_letter=settings.projection_on_poison == OnPoison.DEAD_LETTER,
+        in_process=False,
+    )
+    ensure_topic(  # never let the broker auto-create it with its default partition count
+        bootstrap,
+        settings.kafka_topic,
+        settings.kafka_topic_partitions,
+        settings.kafka_replication_factor,
     )
     projector = KafkaProjector(
         views,
         bootstrap_servers=bootstrap,
         topic=settings.kafka_topic,
         group_id=settings.kafka_consumer_group,
+        relay_position=published_position(settings),
         max_records=settings.projection_batch_size,
     )
     if not drain:
@@ -275,6 +285,10 @@ def rebuild(
     live.close()
     store.close()
     err.print(f"rebuilt {projection} up to position {final} in {time.monotonic() - started:.1f} s")
+
+
+app.add_typer(audit_app, name="audit")
+app.command()(report)
 
 
 if __name__ == "__main__":

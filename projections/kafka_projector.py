@@ -8,8 +8,12 @@ projection then skips. Scale out by running more projectors, up to the partition
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from kafka import KafkaConsumer
@@ -30,9 +34,13 @@ class KafkaProjector:
         bootstrap_servers: str,
         topic: str,
         group_id: str,
+        relay_position: Callable[[], int],
         max_records: int = 500,
     ) -> None:
+        """``relay_position``: the store position the relay has published up to."""
         self._views = views
+        self._relay_position = relay_position
+        self._member = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._topic = topic
         self._max_records = max_records
         self._consumer = KafkaConsumer(
@@ -66,11 +74,21 @@ class KafkaProjector:
         return applied
 
     def _report_lag(self) -> int | None:
-        """Messages pending on the assigned partitions (None before the first assignment)."""
+        """Messages pending on the assigned partitions (None before the first assignment).
+
+        Also reports the watermark: every event up to it is applied. The relay's position is
+        read first: the events up to it were acknowledged, so they lie below the end offsets
+        read next; a partition read to its end holds no unapplied event up to that position,
+        and a lagging one none up to its tracked position.
+        """
         assigned = self._consumer.assignment()
         if not assigned:
             return None
+        published = self._relay_position()
         ends = self._consumer.end_offsets(list(assigned))
+        lagging = [tp.partition for tp in assigned if ends[tp] > self._consumer.position(tp)]
+        watermark = min([published, *(self._views.tracked(p) for p in lagging)])
+        self._views.report_watermark(self._member, watermark)
         lag = int(sum(max(0, ends[tp] - self._consumer.position(tp)) for tp in assigned))
         seconds = 0.0
         if lag and self._last_occurred_at:

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter, Gauge
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Executor, EventEnvelope], None]
 HANDLERS: dict[str, Handler] = {}
 FLOOR = -1  # tracking row that bounds every partition from below (set by a rebuild)
+WATERMARK_FRESHNESS = 10.0  # seconds after which a projector's watermark no longer counts
 
 APPLIED = Counter("mentoring_projection_events_total", "Events applied", ["projection"])
 SKIPPED = Counter(
@@ -82,9 +83,16 @@ class TenantViews:
 
     name = "tenant_views"
 
-    def __init__(self, db: ReadModels, *, dead_letter: bool = False) -> None:
+    def __init__(
+        self, db: ReadModels, *, dead_letter: bool = False, in_process: bool = True
+    ) -> None:
+        """``in_process``: this object applies every event (embedded bus, one partition).
+
+        Otherwise projector processes apply them and report watermarks.
+        """
         self._db = db
         self._dead_letter = dead_letter
+        self._in_process = in_process
         self._changed = threading.Condition()
         self._error: str | None = None
         self._position = self.stored_position()
@@ -96,6 +104,11 @@ class TenantViews:
             (self.name, part, FLOOR),
         ).fetchone()
         return int(row["position"]) if row and row["position"] is not None else 0
+
+    def tracked(self, part: int) -> int:
+        """The store position applied last in bus partition ``part``."""
+        with self._db.reading() as tx:
+            return self._tracked(tx, part)
 
     def stored_position(self) -> int:
         """The highest store position applied, as committed in the database."""
@@ -262,21 +275,42 @@ class TenantViews:
             )
         tx.execute("RELEASE SAVEPOINT apply_event")
 
-    def wait_for(self, position: int, timeout: float) -> bool:
-        """Wait until every event up to ``position`` is applied; False after ``timeout``.
+    def report_watermark(self, member: str, watermark: int) -> None:
+        """Record that every event up to ``watermark`` is applied, as ``member`` sees it."""
+        with self._db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO projection_watermarks (projection, member, watermark, updated_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (projection, member) DO UPDATE SET "
+                "watermark = excluded.watermark, updated_at = excluded.updated_at",
+                (self.name, member, watermark, _now()),
+            )
 
-        In-process the projection wakes waiters; when another process projects (Kafka),
-        the committed tracking is polled.
+    def watermark(self) -> int:
+        """The store position up to which every event is applied, as far as known.
+
+        In-process: the last applied position (one ordered partition). With projector
+        processes: the lowest watermark any of them reported in the last seconds.
         """
+        if self._in_process:
+            return self._position
+        fresh = (datetime.now(UTC) - timedelta(seconds=WATERMARK_FRESHNESS)).isoformat()
+        with self._db.reading() as tx:
+            row = tx.execute(
+                "SELECT min(watermark) AS watermark FROM projection_watermarks "
+                "WHERE projection = ? AND updated_at > ?",
+                (self.name, fresh),
+            ).fetchone()
+        return int(row["watermark"]) if row and row["watermark"] is not None else 0
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Wait until every event up to ``position`` is applied; False after ``timeout``."""
         deadline = time.monotonic() + timeout
         with self._changed:
-            while self._position < position:
+            while self.watermark() < position:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                self._changed.wait(min(remaining, 0.05))
-                if self._position < position:
-                    self._position = max(self._position, self.stored_position())
+                self._changed.wait(min(remaining, 0.01 if not self._in_process else 0.05))
         return True
 
 

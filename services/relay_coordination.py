@@ -13,6 +13,7 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -144,6 +145,29 @@ class SQLiteCoordinator:
     def close(self) -> None:
         if self._lock_file is not None:
             self._lock_file.close()
+
+
+def published_position(settings: Settings) -> Callable[[], int]:
+    """Reads the position the active relay has published up to (for projector watermarks)."""
+    if settings.uses_postgres:
+        conn = psycopg.connect(settings.database_url, autocommit=True)
+
+        def postgres() -> int:
+            row = (
+                conn.execute("SELECT position FROM relay_position WHERE name = 'kafka'").fetchone()
+                if _has_relay_table(conn)
+                else None
+            )
+            return int(row[0]) if row else 0
+
+        return postgres
+    coordinator = SQLiteCoordinator(settings.event_store_path)
+    return coordinator.get
+
+
+def _has_relay_table(conn: psycopg.Connection[Any]) -> bool:
+    row = conn.execute("SELECT to_regclass('relay_position') IS NOT NULL").fetchone()
+    return bool(row and row[0])
 
 
 def coordinator_for(settings: Settings, store: MentoringStore) -> RelayCoordinator:
