@@ -5,15 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
 
-from gateway.auth import Authenticator, Unauthenticated
+from gateway.audit_trail import public_key_document
+from gateway.auth import Authenticator
 from gateway.bootstrap import Platform
 from gateway.context import RequestContext
+from gateway.protection import BodyLimit, Timeout, load_allow_list
 from gateway.schema import build_schema
 from projections.tenant_views import LAG_EVENTS, LAG_SECONDS
 
@@ -23,16 +27,25 @@ log = logging.getLogger(__name__)
 def create_app(platform: Platform) -> FastAPI:
     """The gateway over ``platform``; the relay runs while the app runs."""
     development = platform.settings.environment == "development"
-    schema = build_schema(introspection=development)
+    settings = platform.settings
+    schema = build_schema(
+        introspection=development,
+        max_cost=settings.max_query_cost,
+        allow_list=(
+            load_allow_list(Path(settings.persisted_queries_file))
+            if settings.persisted_queries_file
+            else None
+        ),
+    )
 
     authenticate = Authenticator(platform.settings, platform.read_models)
 
-    async def context(request: Request) -> RequestContext:
-        try:
-            caller = authenticate(request.headers.get("authorization"))
-        except Unauthenticated as error:
-            return RequestContext(platform=platform, caller=None, auth_error=error)
-        return RequestContext(platform=platform, caller=caller, auth_error=None)
+    async def context(connection: HTTPConnection) -> RequestContext:
+        return RequestContext(
+            platform=platform,
+            authenticate=authenticate,
+            authorization=connection.headers.get("authorization"),
+        )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -58,6 +71,11 @@ def create_app(platform: Platform) -> FastAPI:
     def healthz() -> dict[str, str]:
         """The process is alive."""
         return {"status": "ok"}
+
+    @app.get("/audit/public-key")
+    def audit_public_key() -> dict[str, str]:
+        """The Ed25519 key that signs audit checkpoints (docs/audit.md)."""
+        return public_key_document(platform)
 
     @app.get("/readyz")
     def readyz() -> JSONResponse:
@@ -102,4 +120,6 @@ def create_app(platform: Platform) -> FastAPI:
             log.exception("metrics: could not measure the projection lag")
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    app.add_middleware(Timeout, seconds=settings.request_timeout)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     return app

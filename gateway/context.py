@@ -10,7 +10,6 @@ import anyio.to_thread
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from gateway.auth import Unauthenticated
 from gateway.bootstrap import Platform
 from projections import queries as q
 from projections.database import Executor
@@ -90,18 +89,27 @@ def build_loaders(platform: Platform, tenant_id: str, mentor_scope: str | None) 
 @dataclass
 class RequestContext(BaseContext):
     platform: Platform
-    caller: TenantContext | None
-    auth_error: Unauthenticated | None
+    authenticate: Callable[[str | None], TenantContext]
+    authorization: str | None
+    _caller: TenantContext | None = field(default=None)
     _loaders: Loaders | None = field(default=None)
 
     def __post_init__(self) -> None:
         super().__init__()
 
     def principal(self) -> TenantContext:
-        """The authenticated caller, else an ``UNAUTHENTICATED`` error."""
-        if self.caller is None:
-            raise self.auth_error or Unauthenticated("A bearer token is required.")
-        return self.caller
+        """The authenticated caller, else an ``UNAUTHENTICATED`` error.
+
+        Over HTTP the credentials come in the Authorization header; over a WebSocket
+        (subscriptions), in the ``connection_init`` payload as ``Authorization``.
+        """
+        if self._caller is None:
+            header = self.authorization
+            params = self.connection_params
+            if header is None and isinstance(params, dict):
+                header = params.get("Authorization") or params.get("authorization")
+            self._caller = self.authenticate(header if isinstance(header, str) else None)
+        return self._caller
 
     def reader(self, *roles: Role) -> TenantContext:
         """The caller, when their role may read this (personal data by default)."""

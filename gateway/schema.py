@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -18,7 +19,11 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from gateway.access_schema import AccessMutation, AccessQuery
+from gateway.activity_schema import ActivitySubscription
+from gateway.audit_schema import AuditMutation, AuditQuery
 from gateway.errors import code_errors
+from gateway.matching_schema import MatchingMutation, MatchingQuery
+from gateway.protection import cost_limit, persisted_queries_only
 from gateway.statistics_schema import StatisticsQuery
 from gateway.tenant_mutations import TenantMutation
 from gateway.tenant_queries import TenantQuery
@@ -28,8 +33,12 @@ MAX_ALIASES = 30
 MAX_TOKENS = 2000
 
 # Each capability adds its root types here.
-QUERIES: tuple[type, ...] = (TenantQuery, AccessQuery, StatisticsQuery)
-MUTATIONS: tuple[type, ...] = (TenantMutation, AccessMutation)
+QUERIES: tuple[type, ...] = (TenantQuery, AccessQuery, StatisticsQuery, AuditQuery)
+QUERIES += (MatchingQuery,)
+MUTATIONS: tuple[type, ...] = (TenantMutation, AccessMutation, AuditMutation)
+MUTATIONS += (MatchingMutation,)
+
+SUBSCRIPTIONS: tuple[type, ...] = (ActivitySubscription,)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)
@@ -42,10 +51,21 @@ class MentoringSchema(strawberry.Schema):
         code_errors(errors)
 
 
-def build_schema(*, introspection: bool = True) -> strawberry.Schema:
-    """The schema with its protections: caches, depth, alias and token limits, coded errors."""
-    extensions: list[Any] = [
+def build_schema(
+    *,
+    introspection: bool = True,
+    max_cost: int = 20_000,
+    allow_list: frozenset[str] | None = None,
+) -> strawberry.Schema:
+    """The schema with its protections: caches, limits on depth, aliases, tokens and cost,
+    coded errors; optionally introspection off and persisted queries only."""
+    extensions: list[Any] = []
+    if allow_list is not None:
+        extensions.append(persisted_queries_only(allow_list))
+    cost = cost_limit(max_cost)
+    extensions += [
         lambda: ParserCache(maxsize=256),
+        lambda: AddValidationRules([cost]),
         lambda: ValidationCache(maxsize=256),
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
@@ -53,4 +73,9 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return MentoringSchema(query=Query, mutation=Mutation, extensions=extensions)
+    return MentoringSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=merge_types("Subscription", SUBSCRIPTIONS),
+        extensions=extensions,
+    )

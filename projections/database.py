@@ -206,6 +206,8 @@ TENANT_TABLES = (
     "group_members",
     "group_sessions",
     "attendance",
+    "activity_feed",
+    "group_proposals",
 )
 
 

@@ -598,6 +598,34 @@ def api_keys(conn: Executor, tenant_id: str) -> list[ApiKeyRow]:
     return [_api_key(r) for r in rows]
 
 
+@dataclass(frozen=True)
+class FeedRow:
+    position: int
+    event_type: str
+    aggregate_id: str
+    occurred_at: str
+
+
+def activity_after(conn: Executor, tenant_id: str, after: int, limit: int = 100) -> list[FeedRow]:
+    """What happened in a PIN after store position ``after``, oldest first."""
+    rows = conn.execute(
+        "SELECT * FROM activity_feed WHERE tenant_id = ? AND position > ? "
+        "ORDER BY position LIMIT ?",
+        (tenant_id, after, limit),
+    ).fetchall()
+    return [
+        FeedRow(r["position"], r["event_type"], r["aggregate_id"], r["occurred_at"]) for r in rows
+    ]
+
+
+def last_activity(conn: Executor, tenant_id: str) -> int:
+    row = conn.execute(
+        "SELECT coalesce(max(position), 0) AS position FROM activity_feed WHERE tenant_id = ?",
+        (tenant_id,),
+    ).fetchone()
+    return int(row["position"])
+
+
 def pins(conn: Executor) -> list[PinRow]:
     """Every PIN (names and communities are public)."""
     return [

@@ -245,6 +245,17 @@ class TenantViews:
         handler = HANDLERS.get(envelope.event_type)
         if handler is None:
             return  # an event this projection has no use for
+        tx.execute(
+            "INSERT INTO activity_feed (tenant_id, position, event_type, aggregate_id, "
+            "occurred_at) VALUES (?, ?, ?, ?, ?)",
+            (
+                envelope.tenant_id,
+                envelope.position,
+                envelope.event_type,
+                envelope.aggregate_id,
+                envelope.occurred_at,
+            ),
+        )
         if not self._dead_letter:
             handler(tx, envelope)
             return

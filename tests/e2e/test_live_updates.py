@@ -1,0 +1,65 @@
+"""Live updates over graphql-transport-ws: a PIN hears its own activity, and only that."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from starlette.testclient import WebSocketTestSession
+
+from gateway.app import create_app
+from gateway.auth import issue_token
+from gateway.bootstrap import Platform
+from services import commands as c
+from services import use_cases as uc
+from services.context import Role
+from tests.services.conftest import build
+
+SUBSCRIBE = "subscription { activity { position eventType recordId } }"
+
+
+def _subscribe(ws: WebSocketTestSession, token: str) -> None:
+    ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+    assert ws.receive_json()["type"] == "connection_ack"
+    ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+
+
+def _next(ws: WebSocketTestSession) -> dict[str, Any]:
+    message: dict[str, Any] = ws.receive_json()
+    return message
+
+
+def test_a_coordinator_hears_their_pins_activity_and_not_another_pins(platform: Platform) -> None:
+    arec, cniea = build(platform, "arec", mentees=1), build(platform, "cniea", mentees=1)
+    platform.catch_up(platform.store.recorder.max_notification_id() or 0)
+    token = issue_token(platform.settings, role=Role.COORDINATOR, tenant="arec", subject="c")
+    with (
+        TestClient(create_app(platform)) as client,
+        client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+    ):
+        _subscribe(ws, token)
+        uc.start_cohort(platform.store, c.StartCohort(cniea.cohort_id), cniea.ctx)
+        started = uc.start_cohort(platform.store, c.StartCohort(arec.cohort_id), arec.ctx)
+        platform.catch_up(started.position)
+
+        message = _next(ws)
+        assert message["type"] == "next", message
+        activity = message["payload"]["data"]["activity"]
+        assert activity == {
+            "position": started.position,
+            "eventType": "Cohort.Started",
+            "recordId": str(arec.cohort_id),
+        }
+
+
+def test_a_subscription_without_valid_credentials_is_refused(platform: Platform) -> None:
+    with (
+        TestClient(create_app(platform)) as client,
+        client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+    ):
+        _subscribe(ws, "forged.token.value")
+        message = _next(ws)
+        assert message["type"] == "next"
+        assert message["payload"]["data"] is None
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert _next(ws)["type"] == "complete"
