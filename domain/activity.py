@@ -11,6 +11,7 @@ from eventsourcing.domain import event
 from domain.base import TenantAggregate
 from domain.errors import InvalidValue, InvariantViolation
 from domain.people import Mentee, Mentor
+from domain.privacy import Purpose
 from domain.values import ParticipantKind, require_text
 
 
@@ -52,6 +53,10 @@ class SharedActivity(TenantAggregate):
 
     def register(self, person: Mentee | Mentor) -> None:
         """Register a member of any PIN (the host's or another)."""
+        # People of another PIN are listed to the host and every PIN: that needs their consent.
+        person.require_available(
+            "The person", *([Purpose.SHARING] if person.tenant_id != self.tenant_id else [])
+        )
         if person.id in self.registrations:
             raise InvariantViolation(f"The person is already registered for '{self.title}'.")
         if len(self.registrations) >= self.capacity:

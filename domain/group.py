@@ -62,6 +62,7 @@ class Group(TenantAggregate):
     def add_mentee(self, cohort: Cohort, mentee: Mentee) -> None:
         self._require_cohort(cohort)
         self.require_same_tenant(mentee, "The mentee")
+        mentee.require_available("The mentee")
         if mentee.id in self.mentee_ids:
             raise InvariantViolation(f"The mentee is already in group '{self.name}'.")
         if len(self.mentee_ids) >= self.max_size:
@@ -162,6 +163,7 @@ def form_group(cohort: Cohort, mentor: Mentor, name: str) -> Group:
     """Form a group in ``cohort`` led by ``mentor``, within the mentor's capacity."""
     cohort.require_open()
     cohort.require_same_tenant(mentor, "The mentor")
+    mentor.require_available("The mentor")
     name = require_text("name", name)
     group_id = uuid4()
     cohort.register_group(group_id, mentor.id, mentor.capacity)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from eventsourcing.domain import event
+from eventsourcing.domain import CanMutateAggregate, event
 
 from domain.base import TenantAggregate
 from domain.errors import InvalidValue, InvariantViolation
+from domain.privacy import ERASED, ConsentWithdrawn, PersonErased, Purpose
 from domain.values import (
     DateRange,
     EnglishLevel,
@@ -54,10 +55,25 @@ def _add_months(day: date, months: int) -> date:
 
 
 class Person(TenantAggregate):
-    """What mentors and mentees share: a name, a contact and completed trainings."""
+    """What mentors and mentees share: a name, a contact, completed trainings, consents."""
 
     if TYPE_CHECKING:  # set by the subclasses' creation events; not an event field
         trainings: list[Training]
+        name: PersonalData
+        email: PersonalData | None
+
+    # Not annotated: annotations of an aggregate class would become fields of its events.
+    erased = False  # until the Erased event
+    withdrawn = frozenset[Purpose]()  # purposes whose consent is withdrawn
+
+    def trigger_event(
+        self,
+        event_class: type[CanMutateAggregate[Any]],
+        **kwargs: Any,
+    ) -> None:
+        if self.erased:  # refuses every later event, whatever the command
+            raise PersonErased()
+        super().trigger_event(event_class, **kwargs)
 
     def record_training(self, name: str, completed_on: date) -> None:
         self._training_completed(name=require_text("training", name), completed_on=completed_on)
@@ -65,6 +81,44 @@ class Person(TenantAggregate):
     @event("TrainingCompleted")
     def _training_completed(self, name: str, completed_on: date) -> None:
         self.trainings.append(Training(name=name, completed_on=completed_on))
+
+    def has_consent(self, purpose: Purpose) -> bool:
+        return Purpose(purpose) not in self.withdrawn
+
+    def require_available(self, what: str, *purposes: Purpose) -> None:
+        """Refuse an erased person, or one who withdrew consent to one of ``purposes``."""
+        if self.erased:
+            raise PersonErased(what)
+        for purpose in (Purpose.PARTICIPATION, *purposes):
+            if not self.has_consent(purpose):
+                raise ConsentWithdrawn(what, Purpose(purpose))
+
+    def give_consent(self, purpose: Purpose) -> None:
+        self._consent_given(purpose=Purpose(purpose))
+
+    @event("ConsentGiven")
+    def _consent_given(self, purpose: Purpose) -> None:
+        self.withdrawn = self.withdrawn - {Purpose(purpose)}
+
+    def withdraw_consent(self, purpose: Purpose) -> None:
+        self._consent_withdrawn(purpose=Purpose(purpose))
+
+    @event("ConsentWithdrawn")
+    def _consent_withdrawn(self, purpose: Purpose) -> None:
+        self.withdrawn = self.withdrawn | {Purpose(purpose)}
+
+    def erase(self) -> None:
+        """Record the erasure (storage destroys the person's key); the event holds no data."""
+        self._erased()
+
+    @event("Erased")
+    def _erased(self) -> None:
+        self.erased = True
+        self._forget_personal_data()
+
+    def _forget_personal_data(self) -> None:
+        self.name = PersonalData(self.id, ERASED)
+        self.email = None
 
 
 class Mentor(Person):
@@ -181,6 +235,13 @@ class Mentee(Person):
         self.trainings: list[Training] = []
         self.outcomes: list[Outcome] = []
         self.rounds: dict[UUID, DateRange] = {}
+
+    def _forget_personal_data(self) -> None:
+        super()._forget_personal_data()
+        self.goals = None
+        self.outcomes = [
+            replace(outcome, evidence=PersonalData(self.id, ERASED)) for outcome in self.outcomes
+        ]
 
     def record_training(self, name: str, completed_on: date) -> None:
         if completed_on < self.enrolled_on:

@@ -31,6 +31,7 @@ def create_app(platform: Platform) -> FastAPI:
     schema = build_schema(
         introspection=development,
         max_cost=settings.max_query_cost,
+        cache_size=settings.result_cache_size,
         allow_list=(
             load_allow_list(Path(settings.persisted_queries_file))
             if settings.persisted_queries_file

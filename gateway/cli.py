@@ -7,6 +7,7 @@ import logging
 import signal
 import threading
 import time
+from pathlib import Path
 from typing import Annotated
 
 import psycopg
@@ -22,6 +23,9 @@ from gateway.app import create_app
 from gateway.auth import issue_token
 from gateway.bootstrap import Platform, build_platform
 from gateway.cli_audit import audit_app, report
+from gateway.cli_match import match
+from gateway.schema import build_schema
+from projections.audit_log import carry_over_audit_log
 from projections.database import open_read_models
 from projections.kafka_projector import KafkaProjector
 from projections.rebuild import rebuild_tenant_views
@@ -249,6 +253,20 @@ def project(
 
 
 @app.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option(help="Write to this file instead of standard output.")
+    ] = None,
+) -> None:
+    """Print the GraphQL schema (SDL); `schema.graphql` in the repository is its copy."""
+    sdl = build_schema().as_str() + "\n"
+    if output is None:
+        typer.echo(sdl, nl=False)
+    else:
+        output.write_text(sdl)
+
+
+@app.command()
 def rebuild(
     projection: Annotated[
         str, typer.Argument(help="The projection to rebuild (tenant_views).")
@@ -280,7 +298,10 @@ def rebuild(
     ) as progress:
         task = progress.add_task(projection, total=head)
         final = rebuild_tenant_views(
-            live, read_after, lambda position: progress.update(task, completed=position)
+            live,
+            read_after,
+            lambda position: progress.update(task, completed=position),
+            carry_over=carry_over_audit_log,
         )
     live.close()
     store.close()
@@ -288,6 +309,7 @@ def rebuild(
 
 
 app.add_typer(audit_app, name="audit")
+app.add_typer(match, name="match")
 app.command()(report)
 
 

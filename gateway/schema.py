@@ -24,6 +24,7 @@ from gateway.audit_schema import AuditMutation, AuditQuery
 from gateway.errors import code_errors
 from gateway.matching_schema import MatchingMutation, MatchingQuery
 from gateway.protection import cost_limit, persisted_queries_only
+from gateway.result_cache import result_cache
 from gateway.statistics_schema import StatisticsQuery
 from gateway.tenant_mutations import TenantMutation
 from gateway.tenant_queries import TenantQuery
@@ -56,6 +57,7 @@ def build_schema(
     introspection: bool = True,
     max_cost: int = 20_000,
     allow_list: frozenset[str] | None = None,
+    cache_size: int = 0,
 ) -> strawberry.Schema:
     """The schema with its protections: caches, limits on depth, aliases, tokens and cost,
     coded errors; optionally introspection off and persisted queries only."""
@@ -73,6 +75,8 @@ def build_schema(
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
+    if cache_size:
+        extensions.append(result_cache(cache_size))
     return MentoringSchema(
         query=Query,
         mutation=Mutation,

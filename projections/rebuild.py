@@ -40,6 +40,7 @@ def rebuild_tenant_views(
     live: RebuildableReadModels,
     read_after: ReadAfter,
     progress: Callable[[int], None] = lambda _: None,
+    carry_over: Callable[[RebuildableReadModels, RebuildableReadModels], None] | None = None,
 ) -> int:
     """Rebuild the tenant views from the store; return the last position included."""
     replacement = live.replacement()
@@ -50,6 +51,8 @@ def rebuild_tenant_views(
     def finish() -> None:
         nonlocal final
         final = _replay(views, replacement, read_after, position, progress)
+        if carry_over is not None:  # what other projections keep (the audit trail)
+            carry_over(live, replacement)
 
     live.swap_in(replacement, finish)
     return final

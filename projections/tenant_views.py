@@ -105,6 +105,18 @@ class TenantViews:
         ).fetchone()
         return int(row["position"]) if row and row["position"] is not None else 0
 
+    def version(self) -> int:
+        """Changes whenever the read models change (the sum of the tracked positions)."""
+        if self._in_process:
+            return self._position
+        with self._db.reading() as tx:
+            row = tx.execute(
+                "SELECT coalesce(sum(position), 0) AS version FROM projection_tracking "
+                "WHERE projection = ?",
+                (self.name,),
+            ).fetchone()
+        return int(row["version"])
+
     def tracked(self, part: int) -> int:
         """The store position applied last in bus partition ``part``."""
         with self._db.reading() as tx:

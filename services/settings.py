@@ -61,6 +61,20 @@ class Settings(BaseSettings):
     metrics_port: int = Field(
         default=9100, ge=1, le=65535, description="/metrics of relay and projector"
     )
+    max_request_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest request body the gateway accepts"
+    )
+    request_timeout: float = Field(default=15.0, gt=0, description="Seconds before a request stops")
+    max_query_cost: int = Field(
+        default=20_000, ge=1, description="Most items (fields x list sizes) a query may ask for"
+    )
+    persisted_queries_file: str | None = Field(
+        default=None,
+        description="Allow-list mode: a JSON list of the only documents (or their SHA-256) to run",
+    )
+    result_cache_size: int = Field(
+        default=2048, ge=0, description="Query results kept until the read models change (0: off)"
+    )
     statistics_threshold: int = Field(
         default=10, ge=1, description="Counts below this are suppressed in cross-PIN statistics"
     )

@@ -27,7 +27,8 @@ K8S = DEPLOY / "k8s"
 
 PREFIX = "MENTORING_"
 ESSENTIAL = ("MENTORING_DATABASE_URL", "MENTORING_KAFKA_BOOTSTRAP_SERVERS", "MENTORING_JWT_SECRET")
-PROCESSES = {"serve", "relay", "project", "rebuild"}  # the platform's long-running and one-off work
+# The platform's long-running and one-off work.
+PROCESSES = {"serve", "relay", "project", "rebuild", "audit"}
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
 
 
@@ -197,7 +198,7 @@ BY_WHERE = pytest.mark.parametrize("process", ALL_PROCESSES, ids=lambda p: p.whe
 
 
 def test_the_deployment_files_describe_every_process_of_the_platform() -> None:
-    assert {p.command for p in _compose_processes()} == {"serve", "relay", "project"}
+    assert {p.command for p in _compose_processes()} == {"serve", "relay", "project", "audit"}
     assert {p.command for p in _k8s_processes()} == PROCESSES
 
 

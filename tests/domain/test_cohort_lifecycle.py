@@ -59,12 +59,15 @@ class TestPlanningARound:
 
 class TestStateMachine:
     def test_a_round_starts_then_closes(self, cohort: Cohort) -> None:
-        cohort.start()
-        assert cohort.state is CohortState.RUNNING
-        assert not cohort.is_closed
+        states = [cohort.state]
 
+        cohort.start()
+        states.append(cohort.state)
+        assert not cohort.is_closed
         cohort.close()
-        assert cohort.state is CohortState.CLOSED
+        states.append(cohort.state)
+
+        assert states == [CohortState.PLANNING, CohortState.RUNNING, CohortState.CLOSED]
         assert cohort.is_closed
 
     def test_a_round_in_planning_cannot_close(self, cohort: Cohort) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -115,7 +114,7 @@ class GroupMentoringRules(RuleBasedStateMachine):
         self.groups: list[Group] = []
         self.model: dict[UUID, ModelGroup] = {}
         self.placed: dict[UUID, dict[UUID, UUID]] = {}  # cohort id -> mentee id -> group id
-        self.frozen: dict[UUID, list[dict[str, Any]]] = {}  # closed cohort -> its snapshot
+        self.frozen: dict[UUID, list[tuple[int, str]]] = {}  # closed cohort -> its snapshot
 
     # ------------------------------------------------------------------ helpers
 
@@ -123,11 +122,12 @@ class GroupMentoringRules(RuleBasedStateMachine):
         return [*self.mentors, *self.mentees, *self.cohorts, *self.groups]
 
     @staticmethod
-    def state_of(aggregate: Any) -> tuple[int, dict[str, Any]]:
+    def state_of(aggregate: Any) -> tuple[int, str]:
+        """The number of pending events and a faithful rendering of every attribute."""
         state = {k: v for k, v in vars(aggregate).items() if k != "_pending_events"}
-        return len(aggregate.pending_events), deepcopy(state)
+        return len(aggregate.pending_events), repr(state)
 
-    def snapshot(self) -> list[tuple[int, dict[str, Any]]]:
+    def snapshot(self) -> list[tuple[int, str]]:
         return [self.state_of(a) for a in self.aggregates()]
 
     def attempt(self, allowed: bool, command: Callable[[], Any]) -> Any:
@@ -395,11 +395,8 @@ class GroupMentoringRules(RuleBasedStateMachine):
         else:
             assert cohort.state == CohortState.RUNNING
 
-    def snapshot_of_round(self, cohort: Cohort) -> list[dict[str, Any]]:
-        return [
-            {"events": n, **state}
-            for n, state in map(self.state_of, [cohort, *self.groups_of(cohort)])
-        ]
+    def snapshot_of_round(self, cohort: Cohort) -> list[tuple[int, str]]:
+        return [self.state_of(a) for a in [cohort, *self.groups_of(cohort)]]
 
     # ------------------------------------------------------------------ invariants
 

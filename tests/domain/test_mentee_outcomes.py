@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -57,7 +58,7 @@ class TestEnrolment:
         assert mentor.licence_status is LicenceStatus.NOT_REGULATED
 
     def test_a_mentee_needs_a_name_and_a_language(self, pin_id: UUID) -> None:
-        profile = {
+        profile: dict[str, Any] = {
             "tenant_id": pin_id,
             "name": "Ana",
             "email": None,

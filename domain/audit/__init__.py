@@ -1,0 +1,1 @@
+"""The audit trail's pure parts: Merkle trees and proofs, leaf encoding, checkpoints."""

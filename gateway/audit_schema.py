@@ -1,0 +1,276 @@
+"""The audit trail and funder reports over GraphQL.
+
+The public key is public. Checkpoints and proofs: funders (every tree) and coordinators (the
+global tree and their own PIN's; inclusion proofs of their own PIN's events only). Funder
+reports: funders and network operators see every PIN, small cells suppressed; a coordinator
+sees their own PIN's figures. Every answer names the checkpoint it rests on; ``document``
+fields hold the JSON that ``mentoring audit verify`` checks offline.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio.to_thread
+import strawberry
+
+from domain.audit.checkpoint import SignedCheckpoint
+from domain.audit.records import GLOBAL_TREE
+from gateway.audit_trail import AuditTrail, NoCheckpoint
+from gateway.types import Ctx
+from projections.audit_log import UnknownTreeSize
+from services.context import Role, TenantContext
+from services.errors import BadInput, Forbidden, NotFound
+
+PROOF_ROLES = (Role.FUNDER, Role.COORDINATOR)
+REPORT_ROLES = (Role.FUNDER, Role.NETWORK, Role.COORDINATOR)
+
+
+def _document(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True)
+
+
+@strawberry.type
+class AuditPublicKey:
+    algorithm: str
+    key_id: str
+    base64: str = strawberry.field(description="The 32-byte Ed25519 public key, base64.")
+    pem: str
+
+
+@strawberry.type
+class AuditCheckpoint:
+    tree: str = strawberry.field(description="'global', or the tenant id of a PIN's tree.")
+    origin: str
+    tree_size: int
+    root_hash: str = strawberry.field(description="Hex.")
+    issued_at: str
+    key_id: str
+    signature: str = strawberry.field(description="Ed25519 over `note`, base64.")
+    note: str = strawberry.field(description="The signed text: origin, size, root, time.")
+    document: str = strawberry.field(description="JSON for `mentoring audit verify`.")
+
+    @classmethod
+    def of(cls, signed: SignedCheckpoint) -> AuditCheckpoint:
+        data = signed.to_json()
+        return cls(
+            tree=signed.tree,
+            origin=data["origin"],
+            tree_size=signed.tree_size,
+            root_hash=data["root_hash"],
+            issued_at=data["issued_at"],
+            key_id=signed.key_id,
+            signature=data["signature"],
+            note=data["note"],
+            document=_document(data),
+        )
+
+
+@strawberry.type
+class InclusionProof:
+    tree: str
+    position: int = strawberry.field(description="Store position of the event.")
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    root_hash: str
+    path: list[str] = strawberry.field(description="Sibling hashes, leaf upwards (hex).")
+    document: str
+
+
+@strawberry.type
+class ConsistencyProof:
+    tree: str
+    old_size: int
+    new_size: int
+    old_root: str
+    new_root: str
+    path: list[str]
+    document: str
+
+
+@strawberry.type
+class ReportFigure:
+    name: str
+    value: int | None = strawberry.field(description="Null when suppressed (or no data).")
+    suppressed: bool
+
+
+@strawberry.type
+class ReportColumn:
+    pin: str | None = strawberry.field(description="The PIN's slug; null for the total.")
+    figures: list[ReportFigure]
+    headline: str
+
+
+@strawberry.type
+class ReportSection:
+    kind: str = strawberry.field(description="programme, round or cohort.")
+    name: str
+    cohort_id: strawberry.ID | None
+    columns: list[ReportColumn]
+    total: ReportColumn
+
+
+@strawberry.type
+class FunderReport:
+    scope: str
+    checkpoint_tree_size: int
+    checkpoint_root_hash: str
+    checkpoint_issued_at: str
+    small_cell_threshold: int
+    suppressed_across_pins: bool
+    sections: list[ReportSection]
+    document: str = strawberry.field(description="The report as JSON, for `audit verify`.")
+
+
+def _column(data: dict[str, Any]) -> ReportColumn:
+    hidden = set(data["suppressed"])
+    return ReportColumn(
+        pin=data["pin"],
+        figures=[
+            ReportFigure(name=k, value=v, suppressed=k in hidden)
+            for k, v in data["figures"].items()
+        ],
+        headline=data["headline"],
+    )
+
+
+def _report(document: dict[str, Any]) -> FunderReport:
+    checkpoint = document["checkpoint"]
+    return FunderReport(
+        scope=document["scope"],
+        checkpoint_tree_size=checkpoint["tree_size"],
+        checkpoint_root_hash=checkpoint["root_hash"],
+        checkpoint_issued_at=checkpoint["issued_at"],
+        small_cell_threshold=document["small_cell_threshold"],
+        suppressed_across_pins=document["suppressed_across_pins"],
+        sections=[
+            ReportSection(
+                kind=s["kind"],
+                name=s["name"],
+                cohort_id=strawberry.ID(s["cohort_id"]) if s.get("cohort_id") else None,
+                columns=[_column(c) for c in s["columns"]],
+                total=_column(s["total"]),
+            )
+            for s in document["sections"]
+        ],
+        document=_document(document),
+    )
+
+
+def _trail(info: Ctx) -> AuditTrail:
+    trail = info.context.platform.audit
+    if trail is None:
+        raise NotFound("audit trail", "of this platform")
+    return trail
+
+
+def _tree(info: Ctx, caller: TenantContext, pin: str | None) -> str:
+    """The tree asked for, if the caller may read it."""
+    tree = _trail(info).tree(pin)
+    if caller.role == Role.COORDINATOR and tree not in (GLOBAL_TREE, str(caller.tenant_id)):
+        raise Forbidden("A coordinator may read the global tree and their own PIN's tree only.")
+    return tree
+
+
+def _answer(work: Any) -> Any:
+    try:
+        return work()
+    except (UnknownTreeSize, ValueError) as error:
+        raise BadInput(str(error)) from None
+    except (NoCheckpoint, LookupError) as error:
+        raise NotFound("audit record", str(error).rstrip(".")) from None
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(description="The Ed25519 key that signs audit checkpoints (public).")
+    def audit_public_key(self, info: Ctx) -> AuditPublicKey:
+        signer = _trail(info).signer
+        return AuditPublicKey(
+            algorithm="Ed25519",
+            key_id=signer.key_id,
+            base64=signer.public_key_base64,
+            pem=signer.public_key_pem,
+        )
+
+    @strawberry.field(description="Signed checkpoints of the global tree or a PIN's (by slug).")
+    def audit_checkpoints(
+        self, info: Ctx, pin: str | None = None, first: int = 20
+    ) -> list[AuditCheckpoint]:
+        caller = info.context.reader(*PROOF_ROLES)
+        tree = _tree(info, caller, pin)
+        limit = max(1, min(first, 100))
+        return [AuditCheckpoint.of(c) for c in _trail(info).log.checkpoints(tree, limit)]
+
+    @strawberry.field(
+        description="Proof that the event at a store position is in the tree of `treeSize` "
+        "leaves (default: the latest checkpoint)."
+    )
+    async def inclusion_proof(
+        self, info: Ctx, position: int, tree_size: int | None = None, pin: str | None = None
+    ) -> InclusionProof:
+        caller = info.context.reader(*PROOF_ROLES)
+        tree, trail = _tree(info, caller, pin), _trail(info)
+        if caller.role == Role.COORDINATOR:
+            leaf = await anyio.to_thread.run_sync(trail.log.leaf_at, position)
+            if leaf is None or leaf.tenant_id != str(caller.tenant_id):
+                raise NotFound("event", position)
+        data = await anyio.to_thread.run_sync(
+            lambda: _answer(lambda: trail.inclusion_document(tree, position, tree_size))
+        )
+        return InclusionProof(
+            tree=tree,
+            position=position,
+            leaf_index=data["leaf_index"],
+            tree_size=data["tree_size"],
+            leaf_hash=data["leaf_hash"],
+            root_hash=data["root_hash"],
+            path=data["path"],
+            document=_document(data),
+        )
+
+    @strawberry.field(
+        description="Proof that the tree of `oldSize` leaves is a prefix of the tree of "
+        "`newSize` (default: the latest checkpoint)."
+    )
+    async def consistency_proof(
+        self, info: Ctx, old_size: int, new_size: int | None = None, pin: str | None = None
+    ) -> ConsistencyProof:
+        caller = info.context.reader(*PROOF_ROLES)
+        tree, trail = _tree(info, caller, pin), _trail(info)
+        data = await anyio.to_thread.run_sync(
+            lambda: _answer(lambda: trail.consistency_document(tree, old_size, new_size))
+        )
+        return ConsistencyProof(
+            tree=tree,
+            old_size=data["old_size"],
+            new_size=data["new_size"],
+            old_root=data["old_root"],
+            new_root=data["new_root"],
+            path=data["path"],
+            document=_document(data),
+        )
+
+    @strawberry.field(
+        description="Per cohort, round and programme, per PIN and in total, computed from "
+        "the latest signed checkpoint. Across PINs, small cells are suppressed."
+    )
+    async def funder_report(self, info: Ctx) -> FunderReport:
+        caller = info.context.reader(*REPORT_ROLES)
+        trail = _trail(info)
+        tenant = str(caller.tenant_id) if caller.role == Role.COORDINATOR else None
+        document = await anyio.to_thread.run_sync(lambda: _answer(lambda: trail.report(tenant)))
+        return _report(document)
+
+
+@strawberry.type
+class AuditMutation:
+    @strawberry.mutation(description="Sign a checkpoint of the tree now (global, or a PIN's).")
+    async def issue_audit_checkpoint(self, info: Ctx, pin: str | None = None) -> AuditCheckpoint:
+        caller = info.context.reader(*PROOF_ROLES)
+        tree, trail = _tree(info, caller, pin), _trail(info)
+        signed = await anyio.to_thread.run_sync(trail.issue_checkpoint, tree)
+        return AuditCheckpoint.of(signed)

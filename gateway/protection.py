@@ -1,0 +1,210 @@
+"""What keeps a hostile or careless client from hurting the gateway: limits on body size,
+time and query cost, and an optional allow-list of persisted queries."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    IntValueNode,
+    OperationDefinitionNode,
+    ValidationRule,
+    get_named_type,
+)
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.extensions import SchemaExtension
+
+from gateway.errors import BadInputError
+from services.errors import Forbidden
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIST_SIZE = 10  # assumed length of a nested list without `first`
+PAGE_ARGUMENT = "first"
+
+
+async def _json_error(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body.encode()})
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` (413) before reading them into memory."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _json_error(
+                send, 413, "BAD_INPUT", f"The request is over {self.max_bytes} bytes."
+            )
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise BadInputError(f"The request is over {self.max_bytes} bytes.")
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except BadInputError as error:
+            await _json_error(send, 413, "BAD_INPUT", str(error))
+
+
+class Timeout:
+    """Stop HTTP requests that run longer than ``seconds`` (503, code TIMEOUT)."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await asyncio.wait_for(self.app(scope, receive, tracking), self.seconds)
+        except TimeoutError:
+            log.warning("request to %s stopped after %.1f s", scope.get("path"), self.seconds)
+            if not started:
+                await _json_error(
+                    send,
+                    503,
+                    "TIMEOUT",
+                    f"The request took longer than {self.seconds:g} s and was stopped; a change "
+                    "it made may still complete: check before retrying.",
+                )
+
+
+def cost_limit(max_cost: int) -> type[ValidationRule]:
+    """A validation rule: each field costs 1 for every time it may be resolved.
+
+    A list multiplies what is under it by its length: the `first` argument of the field
+    that returns it (a connection's `edges`), at most 100 when given as a variable, else
+    DEFAULT_LIST_SIZE. Fragments are counted where they are spread.
+    """
+
+    class CostLimit(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            schema = self.context.schema
+            root = {
+                "query": schema.query_type,
+                "mutation": schema.mutation_type,
+                "subscription": schema.subscription_type,
+            }[node.operation.value]
+            cost = self._selections(node.selection_set, root, 1, None)
+            if cost > max_cost:
+                self.report_error(
+                    GraphQLError(
+                        f"The query would cost {cost}, over the limit of {max_cost}; ask for "
+                        "fewer items (smaller `first`) or fewer nested lists."
+                    )
+                )
+
+        def _selections(
+            self, selection_set: Any, parent: Any, multiplier: int, first: int | None
+        ) -> int:
+            total = 0
+            for selection in getattr(selection_set, "selections", ()):
+                if isinstance(selection, FieldNode):
+                    total += self._field(selection, parent, multiplier, first)
+                elif isinstance(selection, FragmentSpreadNode):
+                    fragment = self.context.get_fragment(selection.name.value)
+                    if fragment is not None:
+                        target = self.context.schema.get_type(fragment.type_condition.name.value)
+                        total += self._selections(fragment.selection_set, target, multiplier, first)
+                else:  # inline fragment
+                    condition = getattr(selection, "type_condition", None)
+                    target = (
+                        self.context.schema.get_type(condition.name.value) if condition else parent
+                    )
+                    total += self._selections(selection.selection_set, target, multiplier, first)
+            return total
+
+        def _field(self, node: FieldNode, parent: Any, multiplier: int, first: int | None) -> int:
+            fields = getattr(get_named_type(parent), "fields", None) or {}
+            definition = fields.get(node.name.value)
+            if definition is None or node.selection_set is None:
+                return multiplier
+            own_first = first
+            for argument in node.arguments or ():
+                if argument.name.value == PAGE_ARGUMENT:
+                    value = argument.value
+                    own_first = int(value.value) if isinstance(value, IntValueNode) else 100
+            field_type = definition.type
+            if isinstance(field_type, GraphQLNonNull):
+                field_type = field_type.of_type
+            inner = multiplier
+            if isinstance(field_type, GraphQLList):
+                inner = multiplier * max(
+                    1, own_first if own_first is not None else DEFAULT_LIST_SIZE
+                )
+                own_first = None
+            return multiplier + self._selections(
+                node.selection_set, get_named_type(field_type), inner, own_first
+            )
+
+    return CostLimit
+
+
+def load_allow_list(path: Path) -> frozenset[str]:
+    """SHA-256 hex digests of the allowed documents, from a JSON list of documents or digests."""
+    entries = json.loads(path.read_text())
+    digests = set()
+    for entry in entries:
+        is_digest = len(entry) == 64 and all(ch in "0123456789abcdef" for ch in entry)
+        digests.add(entry if is_digest else hashlib.sha256(entry.encode()).hexdigest())
+    return frozenset(digests)
+
+
+class PersistedQueriesOnly(SchemaExtension):
+    """Allow-list mode: only documents whose SHA-256 is listed may run."""
+
+    allowed: frozenset[str] = frozenset()
+
+    def on_operation(self) -> Iterator[None]:
+        query = self.execution_context.query or ""
+        if hashlib.sha256(query.encode()).hexdigest() not in self.allowed:
+            raise Forbidden("This gateway runs persisted queries only; the document is not listed.")
+        yield
+
+
+def persisted_queries_only(allowed: frozenset[str]) -> type[PersistedQueriesOnly]:
+    return type("AllowListedQueries", (PersistedQueriesOnly,), {"allowed": allowed})
