@@ -159,14 +159,68 @@ def machine() -> dict[str, Any]:
                 cpu = line.split(":", 1)[1].strip()
                 break
     load = os.getloadavg()
+    import kafka.record.util as kafka_record_util
+
     return {
         "cores": os.cpu_count(),
         "cpu": cpu,
         "python": platform.python_version(),
         "loadavg_1m_at_start": round(load[0], 2),
+        "kafka_crc32c": "C (crc32c package)"
+        if type(kafka_record_util._crc32c).__name__ == "builtin_function_or_method"
+        else "pure Python (kafka/record/_crc32c.py)",
+        "code": code_state(),
         "note": "2 shared, noisy cores; PostgreSQL (fsync=off, synchronous_commit=off) and "
         "Kafka run on the same machine (deploy/local/up)",
     }
+
+
+def code_state() -> dict[str, Any]:
+    """The commit measured, and the platform files others had changed in the work tree."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=REPO, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    changed = git("status", "--porcelain", "--", "domain", "services", "projections", "gateway")
+    import projections
+
+    source = Path(projections.__file__).resolve().parent.parent
+    if source != REPO:  # PYTHONPATH points at a snapshot (e.g. `git archive COMMIT | tar -x`)
+        return {"imported_from": str(source), "repo_head": git("rev-parse", "--short", "HEAD")}
+    return {
+        "head": git("rev-parse", "--short", "HEAD"),
+        "changed_in_work_tree": [line[3:] for line in changed.splitlines()],
+    }
+
+
+# --------------------------------------------------------------------------- the platform
+
+
+def tenant_views(db: Any) -> Any:
+    """``TenantViews`` as the projector process builds it (whatever its signature is now)."""
+    import inspect
+
+    from projections.tenant_views import TenantViews
+
+    if "in_process" in inspect.signature(TenantViews.__init__).parameters:
+        return TenantViews(db, in_process=False)
+    return TenantViews(db)
+
+
+def kafka_projector(views: Any, settings: Settings, bootstrap: str, topic: str, group: str) -> Any:
+    """``KafkaProjector`` as ``mentoring project`` builds it (whatever its signature is now)."""
+    import inspect
+
+    from projections.kafka_projector import KafkaProjector
+
+    extra: dict[str, Any] = {}
+    if "relay_position" in inspect.signature(KafkaProjector.__init__).parameters:
+        from services.relay_coordination import published_position  # type: ignore[attr-defined]
+
+        extra["relay_position"] = published_position(settings)
+    return KafkaProjector(views, bootstrap_servers=bootstrap, topic=topic, group_id=group, **extra)
 
 
 # --------------------------------------------------------------------------- output
@@ -175,6 +229,7 @@ def machine() -> dict[str, Any]:
 def parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--save", metavar="FILE", help="also write the JSON results to FILE")
     p.add_argument(
         "--profile",
         metavar="FILE",
@@ -207,6 +262,8 @@ def _fmt(value: Any) -> str:
 
 
 def emit(args: argparse.Namespace, results: dict[str, Any], text: str) -> None:
+    if args.save:
+        Path(args.save).write_text(json.dumps(results, indent=2, default=str) + "\n")
     if args.json:
         print(json.dumps(results, indent=2, default=str))
     else:
@@ -278,7 +335,9 @@ def register_pins(store: Any, slugs: Sequence[str] = SLUGS) -> list[TenantContex
     from services import use_cases as uc
 
     for slug in slugs:
-        uc.register_pin(store, c.RegisterPin(slug, slug.upper(), ["Romanian"], ["Engineering"]), ADMIN)
+        uc.register_pin(
+            store, c.RegisterPin(slug, slug.upper(), ["Romanian"], ["Engineering"]), ADMIN
+        )
     return [coordinator(slug) for slug in slugs]
 
 

@@ -19,20 +19,114 @@ relay's own time goes without a profiler.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
+from uuid import UUID
 
+from eventsourcing.utils import resolve_topic
 from kafka import KafkaProducer
 
-import common
+from domain.envelope import EventEnvelope
 from services.kafka_bus import KafkaBus, headers
 from services.relay import Relay
 from services.relay_coordination import coordinator_for
 from services.store import MentoringStore, build_store
 
+import common
+
 GOAL = 0.7
+PIPELINED = False  # --experiment-pipelined
+ORIGINAL_ENVELOPE = MentoringStore.envelope
 Message = tuple[bytes, bytes, list[tuple[str, bytes]]]
+
+
+def fast_to_json(self: EventEnvelope) -> bytes:
+    """EventEnvelope.to_json without ``dataclasses.asdict`` (which deep-copies the payload):
+    the same bytes, since the payload already holds only JSON values."""
+    return json.dumps(self.__dict__, separators=(",", ":"), sort_keys=True).encode()
+
+
+_TRANSCODED = {
+    "uuid_hex": lambda d: str(UUID(hex=d)),
+    "date_iso": lambda d: d,
+    "datetime_iso": lambda d: d,
+    "personal_data": lambda d: {"subject_id": str(UUID(hex=d["subject_id"])), "value": d["value"]},
+}
+_SKIP = {"timestamp", "originator_topic", "tenant_id", "actor", "correlation_id"}
+_versions: dict[str, int] = {}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        kind = value.get("_type_")
+        if kind is not None and "_data_" in value and len(value) == 2:
+            return _TRANSCODED[kind](value["_data_"])  # KeyError: a type this sketch lacks
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def direct_envelope(self: MentoringStore, notification: Any) -> EventEnvelope:
+    """Experiment: the envelope straight from the stored JSON, without building the domain
+    event (no upcasting: a real version falls back to the mapper for class_version > 1)."""
+    version = _versions.get(notification.topic)
+    if version is None:
+        version = _versions[notification.topic] = int(
+            getattr(resolve_topic(notification.topic), "class_version", 1)
+        )
+    state = json.loads(notification.state)
+    if version != 1 or "class_version" in state:
+        return ORIGINAL_ENVELOPE(self, notification)
+    return EventEnvelope(
+        position=notification.id,
+        tenant_id=str(UUID(hex=state["tenant_id"]["_data_"])),
+        aggregate_id=str(notification.originator_id),
+        aggregate_version=notification.originator_version,
+        event_type=notification.topic.rpartition(":")[2],
+        schema_version=version,
+        occurred_at=state["timestamp"]["_data_"],
+        actor=state["actor"],
+        correlation_id=state["correlation_id"],
+        payload={k: _json_value(v) for k, v in state.items() if k not in _SKIP},
+    )
+
+
+def pump_pipelined(
+    store: MentoringStore, bus: KafkaBus, position: Any, batch: int, timeout: float = 30
+) -> int:
+    """Experiment: the relay's loop with one batch in flight while the next is read and sent.
+
+    Same guarantees: a position is recorded only after the broker acknowledged every
+    message up to it; one idempotent producer keeps the order per partition.
+    """
+    producer = bus._producer
+    published = 0
+    start = position.get()
+    inflight: tuple[int, list[Any]] | None = None
+    while True:
+        notifications = store.recorder.select_notifications(
+            start=start, limit=batch, inclusive_of_start=False
+        )
+        futures = []
+        for n in notifications:
+            e = store.envelope(n)
+            futures.append(
+                producer.send(
+                    bus.topic, key=e.aggregate_id.encode(), value=e.to_json(), headers=headers(e)
+                )
+            )
+        if inflight is not None:
+            for future in inflight[1]:
+                future.get(timeout=timeout)
+            position.set(inflight[0])
+            published += len(inflight[1])
+        if not notifications:
+            return published
+        start = notifications[-1].id
+        inflight = (start, futures)
 
 
 def messages(store: MentoringStore, batch: int) -> list[Message]:
@@ -50,12 +144,17 @@ def messages(store: MentoringStore, batch: int) -> list[Message]:
         position = notifications[-1].id
 
 
-def run_relay(store: MentoringStore, coordinator: Any, bootstrap: str, topic: str, batch: int) -> tuple[float, int]:
+def run_relay(
+    store: MentoringStore, coordinator: Any, bootstrap: str, topic: str, batch: int
+) -> tuple[float, int]:
     bus = KafkaBus(bootstrap, topic)
     coordinator.set(0)
     relay = Relay(store, bus, coordinator, batch)
     started = time.perf_counter()
-    published = relay.pump()
+    if PIPELINED:
+        published = pump_pipelined(store, bus, coordinator, batch)
+    else:
+        published = relay.pump()
     seconds = time.perf_counter() - started
     bus.close()
     return seconds, published
@@ -104,8 +203,29 @@ def main() -> None:
     p = common.parser(__doc__.splitlines()[0])
     p.add_argument("--events", type=int, default=20_000)
     p.add_argument("--repeat", type=int, default=5)
-    p.add_argument("--batch-size", type=int, default=500, help="relay batch (MENTORING_RELAY_BATCH_SIZE)")
+    p.add_argument(
+        "--batch-size", type=int, default=500, help="relay batch (MENTORING_RELAY_BATCH_SIZE)"
+    )
+    p.add_argument(
+        "--experiment-fast-to-json",
+        action="store_true",
+        help="experiment: patch EventEnvelope.to_json in this process to skip dataclasses.asdict "
+        "(checks the bytes are identical first)",
+    )
+    p.add_argument(
+        "--experiment-pipelined",
+        action="store_true",
+        help="experiment: relay side keeps one batch in flight while reading and sending the next",
+    )
+    p.add_argument(
+        "--experiment-direct-envelope",
+        action="store_true",
+        help="experiment: patch MentoringStore.envelope in this process to build envelopes "
+        "straight from the stored JSON (checks the bytes are identical first)",
+    )
     args = p.parse_args()
+    global PIPELINED
+    PIPELINED = args.experiment_pipelined
 
     server, bootstrap = common.service_urls()
     info = common.machine()
@@ -118,7 +238,19 @@ def main() -> None:
         events, gen_seconds = common.generate_events(store, args.events)
         common.log(f"generated {events:,} events in {gen_seconds:.1f} s")
         msgs = messages(store, args.batch_size)
-        payload_bytes = sum(len(k) + len(v) + sum(len(x) + len(y) for x, y in h) for k, v, h in msgs)
+        if args.experiment_fast_to_json:
+            original = EventEnvelope.to_json
+            EventEnvelope.to_json = fast_to_json  # type: ignore[method-assign]
+            assert messages(store, args.batch_size) == msgs, "fast_to_json changes the bytes"
+            common.log("experiment: EventEnvelope.to_json patched (identical bytes checked)")
+            assert original is not fast_to_json
+        if args.experiment_direct_envelope:
+            MentoringStore.envelope = direct_envelope  # type: ignore[method-assign]
+            assert messages(store, args.batch_size) == msgs, "direct_envelope changes the bytes"
+            common.log("experiment: MentoringStore.envelope patched (identical bytes checked)")
+        payload_bytes = sum(
+            len(k) + len(v) + sum(len(x) + len(y) for x, y in h) for k, v, h in msgs
+        )
         coordinator = coordinator_for(settings, store)
         coordinator.lead(threading.Event())
         sides = ["relay", "raw", "raw_defaults"]
@@ -138,7 +270,9 @@ def main() -> None:
                 assert sent == len(msgs), (side, sent, len(msgs))
                 rep[side] = {"seconds": seconds, "per_second": sent / seconds}
             rep["ratio"] = rep["relay"]["per_second"] / rep["raw"]["per_second"]
-            rep["ratio_vs_defaults"] = rep["relay"]["per_second"] / rep["raw_defaults"]["per_second"]
+            rep["ratio_vs_defaults"] = (
+                rep["relay"]["per_second"] / rep["raw_defaults"]["per_second"]
+            )
             reps.append(rep)
             common.log(
                 f"rep {r + 1}: relay {rep['relay']['per_second']:,.0f}/s, raw "
@@ -168,6 +302,9 @@ def main() -> None:
         "mean_message_bytes": payload_bytes / len(msgs),
         "generation_seconds": gen_seconds,
         "batch_size": args.batch_size,
+        "experiment_fast_to_json": args.experiment_fast_to_json,
+        "experiment_pipelined": args.experiment_pipelined,
+        "experiment_direct_envelope": args.experiment_direct_envelope,
         "repetitions": args.repeat,
         "relay_per_second": med("relay"),
         "raw_per_second": med("raw"),
@@ -180,13 +317,28 @@ def main() -> None:
         "runs": reps,
     }
     rows = [
-        ["Relay.pump + KafkaBus", med("relay"), common.spread([r["relay"]["per_second"] for r in reps])],
-        ["raw KafkaProducer, KafkaBus settings", med("raw"), common.spread([r["raw"]["per_second"] for r in reps])],
-        ["raw KafkaProducer, defaults (acks=all)", med("raw_defaults"), common.spread([r["raw_defaults"]["per_second"] for r in reps])],
+        [
+            "Relay.pump + KafkaBus",
+            med("relay"),
+            common.spread([r["relay"]["per_second"] for r in reps]),
+        ],
+        [
+            "raw KafkaProducer, KafkaBus settings",
+            med("raw"),
+            common.spread([r["raw"]["per_second"] for r in reps]),
+        ],
+        [
+            "raw KafkaProducer, defaults (acks=all)",
+            med("raw_defaults"),
+            common.spread([r["raw_defaults"]["per_second"] for r in reps]),
+        ],
     ]
     text = common.table(
         f"relay store -> Kafka: {len(msgs):,} events (~{payload_bytes / len(msgs):.0f} B each), "
-        f"batch {args.batch_size}, {args.repeat} repetitions (medians; {info['cores']} cores, "
+        f"batch {args.batch_size}{', to_json patched' if args.experiment_fast_to_json else ''}"
+        f"{', pipelined relay' if args.experiment_pipelined else ''}"
+        f"{', direct envelope' if args.experiment_direct_envelope else ''}, "
+        f"{args.repeat} repetitions (medians; {info['cores']} cores, "
         f"load {info['loadavg_1m_at_start']})",
         ["path", "events/s", "range"],
         rows,
