@@ -15,13 +15,14 @@ from services import use_cases as uc
 from services.context import Role
 from tests.services.conftest import build
 
-SUBSCRIBE = "subscription { activity { position eventType recordId } }"
+SUBSCRIBE = "subscription($after: Int) { activity(after: $after) { position eventType recordId } }"
 
 
-def _subscribe(ws: WebSocketTestSession, token: str) -> None:
+def _subscribe(ws: WebSocketTestSession, token: str, after: int | None = None) -> None:
     ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
     assert ws.receive_json()["type"] == "connection_ack"
-    ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+    payload = {"query": SUBSCRIBE, "variables": {"after": after}}
+    ws.send_json({"id": "1", "type": "subscribe", "payload": payload})
 
 
 def _next(ws: WebSocketTestSession) -> dict[str, Any]:
@@ -37,7 +38,8 @@ def test_a_coordinator_hears_their_pins_activity_and_not_another_pins(platform: 
         TestClient(create_app(platform)) as client,
         client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
     ):
-        _subscribe(ws, token)
+        # Resume from the current position, so the subscription cannot start after the events.
+        _subscribe(ws, token, after=platform.store.recorder.max_notification_id())
         uc.start_cohort(platform.store, c.StartCohort(cniea.cohort_id), cniea.ctx)
         started = uc.start_cohort(platform.store, c.StartCohort(arec.cohort_id), arec.ctx)
         platform.catch_up(started.position)
