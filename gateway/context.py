@@ -139,6 +139,6 @@ class RequestContext(BaseContext):
         with self.platform.read_models.reading(self.tenant) as conn:
             return query(conn, *args, **kwargs)
 
-    async def catch_up(self, position: int) -> None:
-        """Wait until the read models include ``position`` (the caller's own writes)."""
-        await anyio.to_thread.run_sync(self.platform.catch_up, position)
+    async def catch_up(self, position: int) -> bool:
+        """Wait (bounded) until the read models include ``position`` (the caller's own writes)."""
+        return await anyio.to_thread.run_sync(self.platform.catch_up, position)

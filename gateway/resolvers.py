@@ -56,7 +56,11 @@ async def run_use_case(
     """Run a use case off the event loop, then wait until its events are readable."""
     caller = info.context.principal()
     changed = await anyio.to_thread.run_sync(use_case, info.context.platform.store, command, caller)
-    await info.context.catch_up(changed.position)
+    if not await info.context.catch_up(changed.position):
+        raise Stale(
+            f"The change was saved (position {changed.position}), but the read models have not "
+            f"caught up yet; query again with consistentWith: {changed.position}."
+        )
     return caller, changed
 
 

@@ -16,6 +16,10 @@ ENROL = """mutation { enrolMentee(input: {name: "Ana Pop", profession: "Engineer
 COUNT = "query($p: Int) { mentees(consistentWith: $p) { totalCount } }"
 
 
+def _projector_reported(production: ProductionPath) -> bool:
+    return bool(production.scalar("SELECT count(*) FROM readmodels.projection_watermarks"))
+
+
 def test_a_mutation_through_kafka_returns_its_own_result_and_queries_can_wait_for_it(
     production: ProductionPath,
 ) -> None:
@@ -23,6 +27,7 @@ def test_a_mutation_through_kafka_returns_its_own_result_and_queries_can_wait_fo
     production.start("relay")
     production.start("project", MENTORING_PROJECTION_BATCH_SIZE="50")
     platform = build_platform(settings)
+    wait_until(lambda: _projector_reported(production), 60, "the projector is running")
     admin = issue_token(settings, role=Role.ADMIN, tenant=None, subject="admin")
     with TestClient(create_app(platform)) as client:
 
