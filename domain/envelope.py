@@ -8,7 +8,7 @@ Personal fields travel in the form storage gives them (see ``PersonalData``).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -26,7 +26,8 @@ class EventEnvelope:
     payload: dict[str, Any]
 
     def to_json(self) -> bytes:
-        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True).encode()
+        # vars(), not asdict(): asdict deep-copies the payload, and this runs once per event.
+        return json.dumps(vars(self), separators=(",", ":"), sort_keys=True).encode()
 
     @classmethod
     def from_json(cls, data: bytes | str) -> EventEnvelope:

@@ -24,6 +24,7 @@ from projections.tenant_views import LAG_EVENTS, LAG_SECONDS, TenantViews
 log = logging.getLogger(__name__)
 
 LAG_REPORT_INTERVAL = 2.0
+MEASURE_INTERVAL = 0.1  # seconds between lag and watermark measurements while busy
 
 
 class KafkaProjector:
@@ -53,6 +54,7 @@ class KafkaProjector:
             max_poll_records=max_records,
         )
         self._last_occurred_at: str | None = None
+        self._last_measured = 0.0
         self._last_report = 0.0
 
     def run(self, stopping: threading.Event, *, drain: bool = False) -> int:
@@ -68,6 +70,11 @@ class KafkaProjector:
                     self._last_occurred_at = envelopes[-1].occurred_at
             if batches:
                 self._consumer.commit()
+            # Lag and watermark cost a few round trips: measure them on a timer while busy.
+            now = time.monotonic()
+            if batches and now - self._last_measured < MEASURE_INTERVAL:
+                continue
+            self._last_measured = now
             lag = self._report_lag()
             if drain and not batches and lag == 0 and self._consumer.assignment():
                 break
