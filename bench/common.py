@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import os
 import platform
@@ -198,15 +199,27 @@ def code_state() -> dict[str, Any]:
 # --------------------------------------------------------------------------- the platform
 
 
-def tenant_views(db: Any) -> Any:
-    """``TenantViews`` as the projector process builds it (whatever its signature is now)."""
+def supported(func: Callable[..., Any], **candidates: Any) -> dict[str, Any]:
+    """The keyword arguments among ``candidates`` that ``func`` accepts (and that are set):
+    the platform changes while the benchmarks stay usable on older and newer versions."""
     import inspect
 
+    parameters = inspect.signature(func).parameters
+    return {k: v for k, v in candidates.items() if k in parameters and v is not None}
+
+
+def personal_opener(store: Any) -> Any:
+    """What opens personal data for the projections, where the store encrypts it (else None)."""
+    cipher = getattr(store, "personal_data", None)
+    return getattr(cipher, "text", None)
+
+
+def tenant_views(db: Any, store: Any = None) -> Any:
+    """``TenantViews`` as the projector process builds it (whatever its signature is now)."""
     from projections.tenant_views import TenantViews
 
-    if "in_process" in inspect.signature(TenantViews.__init__).parameters:
-        return TenantViews(db, in_process=False)
-    return TenantViews(db)
+    extra = supported(TenantViews.__init__, in_process=False, personal=personal_opener(store))
+    return TenantViews(db, **extra)
 
 
 def kafka_projector(views: Any, settings: Settings, bootstrap: str, topic: str, group: str) -> Any:
@@ -217,7 +230,9 @@ def kafka_projector(views: Any, settings: Settings, bootstrap: str, topic: str, 
 
     extra: dict[str, Any] = {}
     if "relay_position" in inspect.signature(KafkaProjector.__init__).parameters:
-        from services.relay_coordination import published_position  # type: ignore[attr-defined]
+        from services import relay_coordination
+
+        published_position = relay_coordination.published_position
 
         extra["relay_position"] = published_position(settings)
     return KafkaProjector(views, bootstrap_servers=bootstrap, topic=topic, group_id=group, **extra)
@@ -291,11 +306,11 @@ def profiled(path: str | None) -> Iterator[None]:
     if "/tmp/bench-tools" not in sys.path and Path("/tmp/bench-tools").is_dir():
         sys.path.append("/tmp/bench-tools")
     try:
-        from pyinstrument import Profiler
+        profiler_class: Any = importlib.import_module("pyinstrument").Profiler
     except ImportError:
-        Profiler = None  # noqa: N806
-    if Profiler is not None:
-        profiler = Profiler(interval=0.0005)
+        profiler_class = None
+    if profiler_class is not None:
+        profiler = profiler_class(interval=0.0005)
         profiler.start()
         try:
             yield

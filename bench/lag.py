@@ -162,7 +162,8 @@ def wait_for_table(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     with psycopg.connect(url, autocommit=True) as conn:
         while time.monotonic() < deadline:
-            if conn.execute("SELECT to_regclass('readmodels.mentees')").fetchone()[0]:
+            row = conn.execute("SELECT to_regclass('readmodels.mentees')").fetchone()
+            if row and row[0]:
                 return
             time.sleep(0.1)
     raise RuntimeError("the projector did not create readmodels.mentees")
@@ -274,7 +275,11 @@ def main() -> None:
                 offset += len(ids)
                 wait_visible(poller)
                 lags = [(poller.seen[i][1] - poller.seen[i][0]) * 1000 for i in ids]
-                run = {"commands": len(ids), "achieved_rate": achieved, **summary(lags)}
+                run: dict[str, Any] = {
+                    "commands": len(ids),
+                    "achieved_rate": achieved,
+                    **summary(lags),
+                }
                 if sent_times is not None:
                     time.sleep(0.5)
                     relay_ms = [

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
@@ -43,7 +43,9 @@ REBUILD_GOAL_SECONDS = 120.0
 MILLION = 1_000_000
 
 
-def read_after_of(store: MentoringStore):
+def read_after_of(store: MentoringStore) -> Callable[[int, int], list[EventEnvelope]]:
+    """The ``read_after`` of ``mentoring rebuild``, verbatim."""
+
     def read_after(position: int, limit: int) -> list[EventEnvelope]:
         notifications = store.recorder.select_notifications(
             start=position, limit=limit, inclusive_of_start=False
@@ -70,10 +72,10 @@ def drop_schema(url: str, schema: str) -> None:
 
 
 def run_projector(
-    url: str, bootstrap: str, topic: str, schema: str, expected: int
+    url: str, bootstrap: str, topic: str, schema: str, expected: int, store: Any = None
 ) -> dict[str, float]:
     rm = PostgresReadModels(url, schema)
-    views = common.tenant_views(rm)
+    views = common.tenant_views(rm, store)
     last_applied = [0.0]
     handle = views.handle
 
@@ -81,7 +83,7 @@ def run_projector(
         handle(envelopes, part)
         last_applied[0] = time.perf_counter()
 
-    views.handle = timed_handle  # type: ignore[method-assign]
+    views.handle = timed_handle
     projector = common.kafka_projector(
         views,
         common.settings_for(url, bootstrap),
@@ -124,9 +126,11 @@ def run_raw_consumer(bootstrap: str, topic: str, expected: int) -> dict[str, flo
     return {"per_second": seen / seconds, "seconds_to_last_apply": seconds}
 
 
-def run_apply_only(url: str, schema: str, envelopes: list[EventEnvelope]) -> dict[str, float]:
+def run_apply_only(
+    url: str, schema: str, envelopes: list[EventEnvelope], store: Any = None
+) -> dict[str, float]:
     rm = PostgresReadModels(url, schema)
-    views = common.tenant_views(rm)
+    views = common.tenant_views(rm, store)
     started = time.perf_counter()
     for i in range(0, len(envelopes), 500):
         views.handle(envelopes[i : i + 500], part=0)
@@ -144,39 +148,41 @@ def stream_part(server: str, bootstrap: str, args: Any) -> dict[str, Any]:
         envelopes = all_envelopes(store)
         topic = common.new_topic_name("bench.projection")
         ensure_topic(bootstrap, topic, 6, 1)
-        coordinator = coordinator_for(settings, store)
-        bus = KafkaBus(bootstrap, topic)
-        published = Relay(store, bus, coordinator).pump()
-        bus.close()
-        coordinator.close()
-        assert published == events == len(envelopes)
-        common.log(f"stream: {events:,} events stored and relayed to {topic}")
-        sides = ["projector", "raw_consumer", "apply_only"]
-        reps: list[dict[str, Any]] = []
-        for r in range(args.repeat):
-            rep: dict[str, Any] = {}
-            for side in sides[r % 3 :] + sides[: r % 3]:
-                schema = f"bench_rm_{r}_{side}"
-                if side == "projector":
-                    rep[side] = run_projector(url, bootstrap, topic, schema, events)
-                elif side == "raw_consumer":
-                    rep[side] = run_raw_consumer(bootstrap, topic, events)
-                else:
-                    rep[side] = run_apply_only(url, schema, envelopes)
-            rep["ratio_vs_raw_consumer"] = (
-                rep["projector"]["per_second"] / rep["raw_consumer"]["per_second"]
-            )
-            reps.append(rep)
-            common.log(
-                "stream rep {}: projector {:,.0f}/s, raw consumer {:,.0f}/s, apply only {:,.0f}/s".format(
-                    r + 1, *(rep[s]["per_second"] for s in sides)
+        try:
+            coordinator = coordinator_for(settings, store)
+            bus = KafkaBus(bootstrap, topic)
+            published = Relay(store, bus, coordinator).pump()
+            bus.close()
+            coordinator.close()
+            assert published == events == len(envelopes)
+            common.log(f"stream: {events:,} events stored and relayed to {topic}")
+            sides = ["projector", "raw_consumer", "apply_only"]
+            reps: list[dict[str, Any]] = []
+            for r in range(args.repeat):
+                rep: dict[str, Any] = {}
+                for side in sides[r % 3 :] + sides[: r % 3]:
+                    schema = f"bench_rm_{r}_{side}"
+                    if side == "projector":
+                        rep[side] = run_projector(url, bootstrap, topic, schema, events, store)
+                    elif side == "raw_consumer":
+                        rep[side] = run_raw_consumer(bootstrap, topic, events)
+                    else:
+                        rep[side] = run_apply_only(url, schema, envelopes, store)
+                rep["ratio_vs_raw_consumer"] = (
+                    rep["projector"]["per_second"] / rep["raw_consumer"]["per_second"]
                 )
-            )
-        if args.profile:
-            with common.profiled(args.profile + ".projector"):
-                run_projector(url, bootstrap, topic, "bench_rm_profile", events)
-        store.close()
-        common.delete_topics(bootstrap, [topic])
+                reps.append(rep)
+                common.log(
+                    "stream rep {}: projector {:,.0f}/s, raw consumer {:,.0f}/s, apply only {:,.0f}/s".format(
+                        r + 1, *(rep[s]["per_second"] for s in sides)
+                    )
+                )
+            if args.profile:
+                with common.profiled(args.profile + ".projector"):
+                    run_projector(url, bootstrap, topic, "bench_rm_profile", events, store)
+        finally:
+            store.close()
+            common.delete_topics(bootstrap, [topic])
 
     def med(side: str, key: str = "per_second") -> float:
         return common.median([rep[side][key] for rep in reps])
@@ -215,10 +221,12 @@ def rebuild_part(server: str, args: Any) -> dict[str, Any]:
         common.log(f"rebuild: generated {events:,} events in {gen_seconds:.1f} s")
         live = open_read_models(url, "readmodels")
         read_after = read_after_of(store)
+        # as `mentoring rebuild` calls it, less carrying other projections over
+        extra = common.supported(rebuild_tenant_views, personal=common.personal_opener(store))
         runs: list[dict[str, float]] = []
         for r in range(args.rebuild_repeat):
             started = time.perf_counter()
-            final = rebuild_tenant_views(live, read_after)
+            final = rebuild_tenant_views(live, read_after, **extra)
             seconds = time.perf_counter() - started
             assert final == events, (final, events)
             # read-only pass: the same log -> envelopes work, no writes
@@ -246,7 +254,7 @@ def rebuild_part(server: str, args: Any) -> dict[str, Any]:
             }
         if args.profile:
             with common.profiled(args.profile + ".rebuild"):
-                rebuild_tenant_views(live, read_after)
+                rebuild_tenant_views(live, read_after, **extra)
         live.close()
         store.close()
     per_second = common.median([r["per_second"] for r in runs])

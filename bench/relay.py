@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -48,11 +49,12 @@ def fast_to_json(self: EventEnvelope) -> bytes:
     return json.dumps(self.__dict__, separators=(",", ":"), sort_keys=True).encode()
 
 
-_TRANSCODED = {
+_TRANSCODED: dict[str, Callable[[Any], Any]] = {
     "uuid_hex": lambda d: str(UUID(hex=d)),
     "date_iso": lambda d: d,
     "datetime_iso": lambda d: d,
-    "personal_data": lambda d: {"subject_id": str(UUID(hex=d["subject_id"])), "value": d["value"]},
+    # {"subject_id", "value"} before per-person encryption, {"subject_id", "ciphertext"} after
+    "personal_data": lambda d: {**d, "subject_id": str(UUID(hex=d["subject_id"]))},
 }
 _SKIP = {"timestamp", "originator_topic", "tenant_id", "actor", "correlation_id"}
 _versions: dict[str, int] = {}

@@ -107,30 +107,52 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--chunk", type=int, default=100, help="commands per side per interleaved chunk")
     p.add_argument("--warmup", type=int, default=200, help="commands per side before measuring")
+    p.add_argument(
+        "--experiment-no-pre-ping",
+        action="store_true",
+        help="experiment: a third side, the use cases on a store built with POSTGRES_PRE_PING=n "
+        "(build_store sets y: one extra round trip per connection checkout)",
+    )
     args = p.parse_args()
 
     server, _ = common.service_urls()
     info = common.machine()
     reps: list[dict[str, Any]] = []
+    sides = ["use_cases", "raw"]
     with common.fresh_database(server) as url:
         store = build_store(common.settings_for(url))
+        stores = {"use_cases": store, "raw": store}
+        if args.experiment_no_pre_ping:
+            # A second store on the same database whose pool does not ping each connection
+            # it hands out; interleaved with the others, so the difference is in the same run.
+            import services.store as store_module
+
+            class NoPrePing(MentoringStore):
+                name = MentoringStore.name  # the same tables (a subclass would get its own)
+
+                def __init__(self, env: Any = None, **kwargs: Any) -> None:
+                    super().__init__(env={**(env or {}), "POSTGRES_PRE_PING": "n"}, **kwargs)
+
+            store_module.MentoringStore = NoPrePing  # type: ignore[misc]
+            stores["use_cases_no_pre_ping"] = build_store(common.settings_for(url))
+            store_module.MentoringStore = MentoringStore  # type: ignore[misc]
+            sides.append("use_cases_no_pre_ping")
         ctx = common.register_pins(store)[0]
-        run_use_cases(store, ctx, args.warmup)
-        run_raw(store, ctx, args.warmup)
+        for side in sides:
+            (run_raw if side == "raw" else run_use_cases)(stores[side], ctx, args.warmup)
         for r in range(args.repeat):
-            # Interleave the two sides in chunks, alternating which goes first, so that a
-            # burst of load from a neighbour on the shared cores hits both alike.
-            totals = {"use_cases": 0.0, "raw": 0.0}
-            lats: dict[str, list[float]] = {"use_cases": [], "raw": []}
+            # Interleave the sides in chunks, rotating which goes first, so that a burst
+            # of load from a neighbour on the shared cores hits every side alike.
+            totals = dict.fromkeys(sides, 0.0)
+            lats: dict[str, list[float]] = {side: [] for side in sides}
             for k in range(args.commands // args.chunk):
-                order = ("use_cases", "raw") if k % 2 == 0 else ("raw", "use_cases")
-                for side in order:
-                    run = run_use_cases if side == "use_cases" else run_raw
-                    seconds, lat = run(store, ctx, args.chunk)
+                for side in sides[k % len(sides) :] + sides[: k % len(sides)]:
+                    run = run_raw if side == "raw" else run_use_cases
+                    seconds, lat = run(stores[side], ctx, args.chunk)
                     totals[side] += seconds
                     lats[side] += lat
             rep: dict[str, Any] = {}
-            for side in ("use_cases", "raw"):
+            for side in sides:
                 rep[side] = {
                     "seconds": totals[side],
                     "per_second": len(lats[side]) / totals[side],
@@ -138,15 +160,21 @@ def main() -> None:
                     "p99_ms": common.percentile(lats[side], 99) * 1000,
                 }
             rep["ratio"] = rep["use_cases"]["per_second"] / rep["raw"]["per_second"]
+            if args.experiment_no_pre_ping:
+                rep["no_pre_ping_gain"] = (
+                    rep["use_cases_no_pre_ping"]["per_second"] / rep["use_cases"]["per_second"]
+                )
             reps.append(rep)
             common.log(
-                f"rep {r + 1}: use cases {rep['use_cases']['per_second']:,.0f}/s, "
-                f"raw {rep['raw']['per_second']:,.0f}/s, ratio {rep['ratio']:.2f}"
+                f"rep {r + 1}: "
+                + ", ".join(f"{side} {rep[side]['per_second']:,.0f}/s" for side in sides)
+                + f", ratio {rep['ratio']:.2f}"
             )
         if args.profile:  # a separate, unmeasured pass: the profiler slows what it watches
             with common.profiled(args.profile):
                 run_use_cases(store, ctx, args.commands)
-        store.close()
+        for s in set(stores.values()):
+            s.close()
 
     def med(side: str, key: str) -> float:
         return common.median([rep[side][key] for rep in reps])
@@ -157,6 +185,7 @@ def main() -> None:
         "machine": info,
         "commands_per_side": args.commands,
         "repetitions": args.repeat,
+        "experiment_no_pre_ping": args.experiment_no_pre_ping,
         "use_cases_per_second": med("use_cases", "per_second"),
         "raw_save_per_second": med("raw", "per_second"),
         "ratio_median": ratio,
@@ -164,8 +193,7 @@ def main() -> None:
         "goal": f">= {GOAL}",
         "goal_met": ratio >= GOAL,
         "latency_ms": {
-            side: {"p50": med(side, "p50_ms"), "p99": med(side, "p99_ms")}
-            for side in ("use_cases", "raw")
+            side: {"p50": med(side, "p50_ms"), "p99": med(side, "p99_ms")} for side in sides
         },
         "runs": reps,
     }
@@ -185,6 +213,18 @@ def main() -> None:
             med("raw", "p99_ms"),
         ],
     ]
+    if args.experiment_no_pre_ping:
+        results["use_cases_no_pre_ping_per_second"] = med("use_cases_no_pre_ping", "per_second")
+        results["no_pre_ping_gain_median"] = common.median([r["no_pre_ping_gain"] for r in reps])
+        rows.append(
+            [
+                "use cases, store with POSTGRES_PRE_PING=n",
+                med("use_cases_no_pre_ping", "per_second"),
+                common.spread([rep["use_cases_no_pre_ping"]["per_second"] for rep in reps]),
+                med("use_cases_no_pre_ping", "p50_ms"),
+                med("use_cases_no_pre_ping", "p99_ms"),
+            ]
+        )
     text = common.table(
         f"writes on PostgreSQL: {args.commands} commands per side, {args.repeat} repetitions "
         f"(medians; {info['cores']} cores, load {info['loadavg_1m_at_start']})",
@@ -196,6 +236,11 @@ def main() -> None:
         + ", ".join(f"{rep['ratio']:.2f}" for rep in reps)
         + f"); goal >= {GOAL}: {'met' if results['goal_met'] else 'NOT met'}"
     )
+    if args.experiment_no_pre_ping:
+        text += (
+            f"\nexperiment: use cases without pre-ping / with: median "
+            f"{results['no_pre_ping_gain_median']:.2f}"
+        )
     common.emit(args, results, text)
 
 
