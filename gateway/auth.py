@@ -114,10 +114,19 @@ class Authenticator:
             role = Role(claims["role"])
         except ValueError:
             raise Unauthenticated("The token names an unknown role.") from None
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject.strip():
+            raise Unauthenticated("The token names no subject.")
         tenant = claims.get("tenant")
         if role in _PIN_ROLES and not isinstance(tenant, str):
             raise Unauthenticated("The token names no tenant.")
-        tenant_id = pin_id_for(tenant) if isinstance(tenant, str) else PLATFORM_TENANT
+        # Platform roles belong to no PIN, whatever the token claims: they never read a PIN's
+        # own rows.
+        tenant_id = (
+            pin_id_for(tenant)
+            if role in _PIN_ROLES and isinstance(tenant, str)
+            else PLATFORM_TENANT
+        )
         if role in _PIN_ROLES and not self._pin_exists(tenant_id):
             raise Unauthenticated("The token is not valid.")
         return TenantContext(tenant_id=tenant_id, role=role, actor=str(claims["sub"]))

@@ -303,7 +303,7 @@ class MatchingQuery:
         rows = info.context.read(
             mq.proposals,
             str(caller.tenant_id),
-            cohort_id=str(parse_id(cohort_id, "cohortId")) if cohort_id else None,
+            cohort_id=str(parse_id(cohort_id, "cohortId")) if cohort_id is not None else None,
             state=state.value if state else None,
         )
         return _read_proposals(info, rows)

@@ -19,7 +19,6 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from gateway.context import RequestContext
-from services.context import Role
 
 
 class LRU:
@@ -65,11 +64,10 @@ def result_cache(size: int) -> type[SchemaExtension]:
             except Exception:  # unauthenticated: let the resolvers report it
                 yield
                 return
-            scope = caller.actor if caller.role == Role.MENTOR else ""
             key = (
                 str(caller.tenant_id),
                 str(caller.role),
-                scope,
+                caller.actor,
                 hashlib.sha256((execution.query or "").encode()).hexdigest(),
                 execution.operation_name,
                 json.dumps(execution.variables or {}, sort_keys=True, default=str),

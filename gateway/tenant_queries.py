@@ -97,7 +97,7 @@ class TenantQuery:
             str(caller.tenant_id),
             first=check_first(first),
             after=decode_cursor(after),
-            cohort_id=str(parse_id(cohort_id, "cohortId")) if cohort_id else None,
+            cohort_id=str(parse_id(cohort_id, "cohortId")) if cohort_id is not None else None,
             mentor_id=info.context.mentor_scope,
         )
         return to_connection(page, Group.of)
@@ -112,7 +112,7 @@ class TenantQuery:
         row = info.context.read(q.group, str(caller.tenant_id), str(ident))
         scope = info.context.mentor_scope
         return Group.of(
-            found(row if not scope or (row and row.mentor_id == scope) else None, "group", id)
+            found(row if scope is None or (row and row.mentor_id == scope) else None, "group", id)
         )
 
     @strawberry.field
@@ -147,7 +147,7 @@ class TenantQuery:
         ident = parse_id(id, "id")
         scope = info.context.mentor_scope
         row = info.context.read(q.mentor, str(caller.tenant_id), str(ident))
-        return Mentor.of(found(row if not scope or str(ident) == scope else None, "mentor", id))
+        return Mentor.of(found(row if scope is None or str(ident) == scope else None, "mentor", id))
 
     @strawberry.field
     async def mentees(
@@ -169,7 +169,7 @@ class TenantQuery:
             after=decode_cursor(after),
             profession=profession,
             language=language,
-            cohort_id=str(parse_id(cohort_id, "cohortId")) if cohort_id else None,
+            cohort_id=str(parse_id(cohort_id, "cohortId")) if cohort_id is not None else None,
             mentored_by=info.context.mentor_scope,
         )
         return to_connection(page, Mentee.of)

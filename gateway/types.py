@@ -16,6 +16,7 @@ from domain.values import CohortState, EnglishLevel, LicenceStatus, OutcomeKind,
 from gateway.context import RequestContext
 from gateway.errors import BadInputError
 from projections import queries as q
+from services.context import Role
 
 # The domain's vocabularies are the schema's enums.
 for _vocabulary in (CohortState, OutcomeKind, EnglishLevel, LicenceStatus, ParticipantKind):
@@ -342,12 +343,15 @@ class SharedActivity:
     @strawberry.field
     async def registrations(self, info: Ctx) -> list[Registration]:
         rows = await info.context.loaders.registrations.load(str(self.id))
+        tenant = info.context.tenant
+        # Names are for the PIN's coordinators; a mentor sees who is registered, not their names.
+        named = info.context.principal().role == Role.COORDINATOR
         return [
             Registration(
                 kind=ParticipantKind(r.kind),
-                own_member=r.name is not None,
-                person_id=strawberry.ID(r.person_id) if r.person_id else None,
-                name=r.name,
+                own_member=r.person_tenant_id == tenant,
+                person_id=strawberry.ID(r.person_id) if named and r.person_id else None,
+                name=r.name if named else None,
             )
             for r in rows
         ]
