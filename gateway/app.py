@@ -17,7 +17,7 @@ from gateway.audit_trail import public_key_document
 from gateway.auth import Authenticator
 from gateway.bootstrap import Platform
 from gateway.context import RequestContext
-from gateway.protection import BodyLimit, Timeout, load_allow_list
+from gateway.protection import BodyLimit, JsonBody, Timeout, load_allow_list
 from gateway.schema import build_schema
 from projections.tenant_views import LAG_EVENTS, LAG_SECONDS
 
@@ -121,6 +121,7 @@ def create_app(platform: Platform) -> FastAPI:
             log.exception("metrics: could not measure the projection lag")
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    app.add_middleware(JsonBody)
     app.add_middleware(Timeout, seconds=settings.request_timeout)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     return app

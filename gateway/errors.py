@@ -40,6 +40,8 @@ def error_code(error: GraphQLError) -> str | None:
         return "UNAUTHENTICATED"
     if isinstance(original, BadInputError):
         return "BAD_INPUT"
+    if isinstance(original, ValueError) and "integer string conversion" in str(original):
+        return "BAD_INPUT"  # an integer literal of thousands of digits
     if isinstance(original, UNAVAILABLE_ERRORS):
         return "UNAVAILABLE"
     if isinstance(original, GraphQLError):

@@ -81,6 +81,48 @@ class BodyLimit:
             await _json_error(send, 413, "BAD_INPUT", str(error))
 
 
+class JsonBody:
+    """Refuse a POST whose JSON body is not an object (400, BAD_INPUT) before GraphQL sees it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
+        if (
+            scope["type"] != "http"
+            or scope.get("method") != "POST"
+            or not headers.get(b"content-type", b"").startswith(b"application/json")
+        ):
+            await self.app(scope, receive, send)
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        try:
+            document = json.loads(body.decode("utf-8"))
+        except (ValueError, RecursionError):
+            await _json_error(send, 400, "BAD_INPUT", "The request body is not valid JSON.")
+            return
+        if not isinstance(document, dict):
+            await _json_error(send, 400, "BAD_INPUT", "The request body must be a JSON object.")
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
 class Timeout:
     """Stop HTTP requests that run longer than ``seconds`` (503, code TIMEOUT)."""
 
@@ -122,7 +164,12 @@ def cost_limit(max_cost: int) -> type[ValidationRule]:
     """
 
     class CostLimit(ValidationRule):
+        # Cost of a fragment per unit of multiplier, by (fragment, type, pending `first`):
+        # each fragment is walked once, however often it is spread (no fragment bombs).
+        _fragments: dict[tuple[str, str, int | None], int]
+
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            self._fragments = {}
             schema = self.context.schema
             root = {
                 "query": schema.query_type,
@@ -146,10 +193,7 @@ def cost_limit(max_cost: int) -> type[ValidationRule]:
                 if isinstance(selection, FieldNode):
                     total += self._field(selection, parent, multiplier, first)
                 elif isinstance(selection, FragmentSpreadNode):
-                    fragment = self.context.get_fragment(selection.name.value)
-                    if fragment is not None:
-                        target = self.context.schema.get_type(fragment.type_condition.name.value)
-                        total += self._selections(fragment.selection_set, target, multiplier, first)
+                    total += multiplier * self._fragment(selection.name.value, first)
                 else:  # inline fragment
                     condition = getattr(selection, "type_condition", None)
                     target = (
@@ -157,6 +201,17 @@ def cost_limit(max_cost: int) -> type[ValidationRule]:
                     )
                     total += self._selections(selection.selection_set, target, multiplier, first)
             return total
+
+        def _fragment(self, name: str, first: int | None) -> int:
+            fragment = self.context.get_fragment(name)
+            if fragment is None:
+                return 0  # reported by the validation rule for unknown fragments
+            key = (name, fragment.type_condition.name.value, first)
+            if key not in self._fragments:
+                self._fragments[key] = 0  # a fragment cycle counts as nothing (and is reported)
+                target = self.context.schema.get_type(fragment.type_condition.name.value)
+                self._fragments[key] = self._selections(fragment.selection_set, target, 1, first)
+            return self._fragments[key]
 
         def _field(self, node: FieldNode, parent: Any, multiplier: int, first: int | None) -> int:
             fields = getattr(get_named_type(parent), "fields", None) or {}
@@ -167,7 +222,7 @@ def cost_limit(max_cost: int) -> type[ValidationRule]:
             for argument in node.arguments or ():
                 if argument.name.value == PAGE_ARGUMENT:
                     value = argument.value
-                    own_first = int(value.value) if isinstance(value, IntValueNode) else 100
+                    own_first = _page_size(value)
             field_type = definition.type
             if isinstance(field_type, GraphQLNonNull):
                 field_type = field_type.of_type
@@ -182,6 +237,16 @@ def cost_limit(max_cost: int) -> type[ValidationRule]:
             )
 
     return CostLimit
+
+
+def _page_size(value: Any) -> int:
+    """A `first` argument's size for costing: its literal value, or 100 for a variable."""
+    if not isinstance(value, IntValueNode):
+        return 100
+    try:
+        return int(value.value)
+    except ValueError:  # more digits than Python converts: certainly too large
+        return 10**9
 
 
 def load_allow_list(path: Path) -> frozenset[str]:
