@@ -10,6 +10,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from importlib import resources
@@ -103,6 +104,7 @@ class SQLiteReadModels:
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA secure_delete=ON")  # purged personal data: zeros, not free pages
             conn.row_factory = sqlite3.Row
             self._local.conn = conn
         return conn
@@ -136,6 +138,17 @@ class SQLiteReadModels:
     def bulk(self) -> AbstractContextManager[sqlite3.Connection]:
         """A write transaction for loading many events (rebuild)."""
         return self.transaction()
+
+    def scrub(self) -> None:
+        """Copy the write-ahead log into the file and truncate it, so no old page survives."""
+        with self._write_lock:
+            conn = self._connection()
+            for _attempt in range(50):
+                busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if not busy:
+                    return
+                time.sleep(0.1)
+        raise sqlite3.OperationalError(f"{self.path}: the write-ahead log stays busy")
 
     def close(self) -> None:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -228,8 +241,10 @@ class PostgresReadModels:
         max_overflow: int = 10,
         timeout: float = 10,
         reader_role: str = "mentoring_gateway",
+        reader_password: str | None = None,
     ) -> None:
         import psycopg
+        from psycopg.conninfo import make_conninfo
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
 
@@ -245,6 +260,7 @@ class PostgresReadModels:
             "max_overflow": max_overflow,
             "timeout": timeout,
             "reader_role": reader_role,
+            "reader_password": reader_password,
         }
 
         def writer(conn: Any) -> None:
@@ -253,15 +269,14 @@ class PostgresReadModels:
 
         def reader(conn: Any) -> None:
             conn.execute(f"SET search_path TO {schema}")
-            conn.execute(f"SET ROLE {reader_role}")
             conn.commit()
 
         with psycopg.connect(url, autocommit=True, connect_timeout=int(timeout)) as conn:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
 
-        def pool(configure: Callable[[Any], None], size: int) -> Any:
+        def pool(configure: Callable[[Any], None], size: int, conninfo: str = url) -> Any:
             return ConnectionPool(
-                url,
+                conninfo,
                 min_size=1,
                 max_size=size,
                 timeout=timeout,
@@ -277,7 +292,10 @@ class PostgresReadModels:
             tx.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"migrations:{schema}",))
             migrate(tx)
             self._secure(tx)
-        self._readers = pool(reader, pool_size + max_overflow)
+        # Readers log in as the reader role itself (not SET ROLE from the owner, which a
+        # RESET ROLE would undo): row-level security holds for every statement they run.
+        reader_url = make_conninfo(url, user=reader_role, password=reader_password or "")
+        self._readers = pool(reader, pool_size + max_overflow, reader_url)
 
     def _secure(self, tx: Executor) -> None:
         """Row-level security on every tenant table; the reader role may only SELECT."""
@@ -285,7 +303,9 @@ class PostgresReadModels:
         tx.execute(
             "DO $$ BEGIN "
             f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN "
-            f"CREATE ROLE {role} NOLOGIN; END IF; END $$"
+            f"CREATE ROLE {role} LOGIN; END IF; "
+            f"IF NOT (SELECT rolcanlogin FROM pg_roles WHERE rolname = '{role}') THEN "
+            f"ALTER ROLE {role} LOGIN; END IF; END $$"
         )
         tx.execute(
             "DO $$ BEGIN "
@@ -327,6 +347,12 @@ class PostgresReadModels:
     def close(self) -> None:
         self._readers.close()
         self._pool.close()
+
+    def scrub(self) -> None:
+        """Vacuum the tables that held personal data, so old row versions leave their pages."""
+        with self._psycopg.connect(self._url, autocommit=True) as conn:
+            for table in ("mentees", "mentors", "outcomes"):
+                conn.execute(f"VACUUM {self.schema}.{table}")
 
     def replacement(self) -> PostgresReadModels:
         """An empty schema beside this one, to be built and then swapped in."""

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
         default=10, ge=1, description="Counts below this are suppressed in cross-PIN statistics"
     )
     environment: str = Field(default="development", description="development or production")
+    read_role_password: str | None = Field(
+        default=None, description="Password of the read role, if the server asks for one"
+    )
     read_role: str = Field(
         default="mentoring_gateway",
         description="PostgreSQL role the gateway reads as (owns nothing; row-level security)",
@@ -112,6 +115,16 @@ class Settings(BaseSettings):
     )
     audit_checkpoint_interval: float = Field(
         default=300.0, ge=0, description="Seconds between scheduled checkpoints; 0: on demand only"
+    )
+    key_encryption_keys: str | None = Field(
+        default=None,
+        description="Key-encryption keys of PINs' personal data: a JSON object mapping a PIN's "
+        "slug or id to base64 of a 32-byte key, or the path of a file holding it",
+    )
+    key_encryption_master_key: str | None = Field(
+        default=None,
+        description="base64 of 32 bytes; the key-encryption key of a PIN not listed in "
+        "key_encryption_keys is derived from it (HKDF). Unset: a public development key",
     )
 
     @property

@@ -205,14 +205,6 @@ def test_the_read_role_owns_nothing_bypasses_nothing_and_writes_nothing(pg: Worl
         assert writable == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The gateway's read connections log in as the owner of the read models and only "
-    "`SET ROLE mentoring_gateway` (projections/database.py PostgresReadModels.__init__, "
-    "reader()): one injected `RESET ROLE` (or `SET ROLE <owner>`) on such a connection turns "
-    "row-level security off for it. The issue asks for a gateway that connects as a role that "
-    "owns no table, i.e. a login role of its own for the readers pool.",
-)
 def test_a_reading_connection_cannot_leave_the_read_role(pg: World) -> None:
     world = pg
     ids = tenants(world)
