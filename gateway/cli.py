@@ -24,6 +24,7 @@ from gateway.auth import issue_token
 from gateway.bootstrap import Platform, build_platform
 from gateway.cli_audit import audit_app, report
 from gateway.cli_match import match
+from gateway.cli_privacy import erase_app, export, retention
 from gateway.schema import build_schema
 from projections.audit_log import carry_over_audit_log
 from projections.database import open_read_models
@@ -33,6 +34,8 @@ from projections.tenant_views import TenantViews
 from services.context import Role
 from services.demo import NETWORKS, seed_demo
 from services.kafka_bus import KafkaBus, ensure_topic
+from services.person_keys import build_person_keys
+from services.personal_data import PersonalDataCipher
 from services.relay import Relay
 from services.relay_coordination import coordinator_for, published_position
 from services.settings import OnPoison, Settings
@@ -59,7 +62,8 @@ def _logging(verbose: bool) -> None:
 
 
 def _serve(platform: Platform, host: str, port: int) -> None:
-    uvicorn.run(create_app(platform), host=host, port=port, log_level="info")
+    # No access log: a line per request costs more than a cached answer; errors are logged.
+    uvicorn.run(create_app(platform), host=host, port=port, log_level="info", access_log=False)
 
 
 @app.command()
@@ -217,10 +221,12 @@ def project(
         max_overflow=settings.postgres_max_overflow,
         timeout=settings.postgres_connect_timeout,
     )
+    keys = build_person_keys(settings)  # the projector opens personal fields to fill views
     views = TenantViews(
         read_models,
         dead_letter=settings.projection_on_poison == OnPoison.DEAD_LETTER,
         in_process=False,
+        personal=PersonalDataCipher(keys).text,
     )
     ensure_topic(  # never let the broker auto-create it with its default partition count
         bootstrap,
@@ -250,6 +256,7 @@ def project(
     finally:
         projector.close()
         read_models.close()
+        keys.close()
 
 
 @app.command()
@@ -302,6 +309,7 @@ def rebuild(
             read_after,
             lambda position: progress.update(task, completed=position),
             carry_over=carry_over_audit_log,
+            personal=store.personal_data.text,
         )
     live.close()
     store.close()
@@ -310,6 +318,9 @@ def rebuild(
 
 app.add_typer(audit_app, name="audit")
 app.add_typer(match, name="match")
+app.add_typer(erase_app, name="erase")
+app.command()(export)
+app.command()(retention)
 app.command()(report)
 
 

@@ -23,6 +23,7 @@ from gateway.activity_schema import ActivitySubscription
 from gateway.audit_schema import AuditMutation, AuditQuery
 from gateway.errors import code_errors
 from gateway.matching_schema import MatchingMutation, MatchingQuery
+from gateway.privacy_schema import PrivacyMutation, PrivacyQuery
 from gateway.protection import cost_limit, persisted_queries_only
 from gateway.result_cache import result_cache
 from gateway.statistics_schema import StatisticsQuery
@@ -38,6 +39,8 @@ QUERIES: tuple[type, ...] = (TenantQuery, AccessQuery, StatisticsQuery, AuditQue
 QUERIES += (MatchingQuery,)
 MUTATIONS: tuple[type, ...] = (TenantMutation, AccessMutation, AuditMutation)
 MUTATIONS += (MatchingMutation,)
+QUERIES += (PrivacyQuery,)
+MUTATIONS += (PrivacyMutation,)
 
 SUBSCRIPTIONS: tuple[type, ...] = (ActivitySubscription,)
 
@@ -64,13 +67,17 @@ def build_schema(
     extensions: list[Any] = []
     if allow_list is not None:
         extensions.append(persisted_queries_only(allow_list))
-    cost = cost_limit(max_cost)
+    # The rule classes are built once: the validation cache is keyed by them, and limiter
+    # extensions built per request would make a new class each time (no cache hit, ever).
+    rules = [
+        cost_limit(max_cost),
+        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    ]
     extensions += [
         lambda: ParserCache(maxsize=256),
-        lambda: AddValidationRules([cost]),
+        lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=256),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
     ]
     if not introspection:
