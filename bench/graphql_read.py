@@ -9,7 +9,7 @@ same PIN before anything is measured:
       attendance, and the total count.
 
 Setup: a fresh database (dropped afterwards), seeded through the platform: ``mentoring demo
---no-serve`` (5 PINs, 55 mentees), then ``--rounds`` more rounds per PIN built with the domain
+--no-serve`` (5 PINs, 72 mentees), then ``--rounds`` more rounds per PIN built with the domain
 (a cohort, 4 groups of 6 mentees, 5 sessions held with attendance, outcomes) saved with
 ``store.save`` and projected into the PostgreSQL read models by the platform's own relay and
 projection. Servers, all started by this script on free ports over that one database:
@@ -25,10 +25,14 @@ With ``--experiments`` (bench-only changes, nothing in the platform is edited):
   ours-prod       ``mentoring serve`` with the production settings of deploy/ (Kafka mode, so the
                   result cache reads the projection version from PostgreSQL on every request;
                   MENTORING_ENVIRONMENT=production); Kafka itself is not needed for reads
+  rules           bench/gateway_app.py with BENCH_GW_STATIC_RULES=1 only (otherwise as
+                  ``mentoring serve``: access log, asyncio loop, h11); result cache on
   tuned           bench/gateway_app.py with BENCH_GW_STATIC_RULES=1 (validation cache hits),
                   ``--no-access-log`` and uvloop + httptools when importable (see
                   ``--tools-path``); result cache on
   tuned-nocache   the same, ``MENTORING_RESULT_CACHE_SIZE=0``
+  lean-nocache    tuned-nocache with BENCH_GW_LEAN_READS=1: 2 + N PostgreSQL round trips per
+                  read transaction instead of 4 + N (see bench/gateway_app.py)
   tuned-2w        tuned with ``--workers 2``
   postgraphile-2w PostGraphile in 2 cluster workers
 
@@ -38,6 +42,9 @@ counts GraphQL errors) or by a Python asyncio + httpx client (``--loader python`
 repetition measures every target and query back to back, rotating the order of targets, so
 noise from the shared machine hits all of them alike; reported are medians over
 ``--repeat`` repetitions and the ratio ours / PostGraphile per repetition (median).
+
+``--writes RATE`` enrols RATE mentees per second in another PIN (``--write-pin``, chc) through
+the use case while measuring: each projected event moves the version that keys the result cache.
 
 ``--profile FILE`` samples the gateways with py-spy (``--py-spy PATH``) during an extra,
 unmeasured load of each query, and writes where the event loop's time goes.
@@ -414,11 +421,7 @@ def round_trips_per_request(
     proxy = CountingProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
     proxied = parts._replace(netloc=f"{parts.username or 'postgres'}@127.0.0.1:{proxy.port}")
     counting = argparse.Namespace(**{**vars(args), "experiments": True, "targets": None})
-    wanted = {
-        "ours-nocache": "ours-nocache",
-        "ours-prod": "ours-prod",
-        "postgraphile": "postgraphile",
-    }
+    wanted = ("ours-nocache", "ours-prod", "lean-nocache", "postgraphile")
     copies = [t for t in make_targets(counting, proxied.geturl(), secret, None) if t.key in wanted]
     out: dict[str, Any] = {}
     try:
@@ -441,6 +444,59 @@ def round_trips_per_request(
         proxy.close()
     cm.log(f"PostgreSQL round trips per request: {out}")
     return out
+
+
+class Writer:
+    """Enrols mentees in another PIN at a steady rate through the use case, during the
+    measurement: the gateways' embedded relays project them, which moves the projection
+    version that keys the result cache (the version is global, not per PIN)."""
+
+    def __init__(self, db_url: str, secret: str, rate: float, slug: str) -> None:
+        from domain.pin import pin_id_for
+        from services.context import Role, TenantContext
+        from services.settings import Settings
+        from services.store import build_store
+
+        self.rate = rate
+        self.written = 0
+        self.errors = 0
+        self._store = build_store(Settings(database_url=db_url, jwt_secret=secret))
+        self._ctx = TenantContext(pin_id_for(slug), Role.COORDINATOR, "bench-writer")
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="writer", daemon=True)
+
+    def _run(self) -> None:
+        from domain.values import EnglishLevel
+        from services import commands as c
+        from services import use_cases as uc
+
+        interval = 1.0 / self.rate
+        due = time.monotonic()
+        while not self._stopping.is_set():
+            cmd = c.EnrolMentee(
+                name=f"Writer Mentee {self.written}",
+                profession="Engineering",
+                origin="Mexico",
+                languages=["Spanish", "English"],
+                english_level=EnglishLevel.INTERMEDIATE,
+                enrolled_on=date(2026, 1, 12),
+            )
+            try:
+                uc.enrol_mentee(self._store, cmd, self._ctx)
+                self.written += 1
+            except Exception:
+                self.errors += 1
+            due += interval
+            self._stopping.wait(max(0.0, due - time.monotonic()))
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> dict[str, Any]:
+        self._stopping.set()
+        self._thread.join(timeout=10)
+        self._store.close()
+        return {"rate": self.rate, "written": self.written, "errors": self.errors}
 
 
 # ----------------------------------------------------------------------------- servers
@@ -525,7 +581,24 @@ def make_targets(args: Any, db_url: str, secret: str, tools: str | None) -> list
             tuned_env["PYTHONPATH"] = f"{REPO}:{tools}"
             uvicorn += ["--loop", "uvloop", "--http", "httptools"]
             notes.append("uvloop + httptools")
+        rules = [
+            str(VENV_BIN / "uvicorn"),
+            "--factory",
+            "bench.gateway_app:create",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+        ]
         targets += [
+            Target(
+                "rules",
+                "gateway + validation rules built once (access log, asyncio, h11 as serve)",
+                "ours",
+                rules,
+                {**base, "BENCH_GW_STATIC_RULES": "1", "PYTHONPATH": str(REPO)},
+                notes=["validation rules built once"],
+            ),
             Target(
                 "tuned",
                 "gateway tuned (bench/gateway_app.py), cache on",
@@ -541,6 +614,14 @@ def make_targets(args: Any, db_url: str, secret: str, tools: str | None) -> list
                 uvicorn,
                 {**tuned_env, "MENTORING_RESULT_CACHE_SIZE": "0"},
                 notes=notes,
+            ),
+            Target(
+                "lean-nocache",
+                "gateway tuned + lean reads (BENCH_GW_LEAN_READS=1), cache off",
+                "ours",
+                uvicorn,
+                {**tuned_env, "MENTORING_RESULT_CACHE_SIZE": "0", "BENCH_GW_LEAN_READS": "1"},
+                notes=[*notes, "2 + N round trips per read transaction"],
             ),
             Target(
                 "tuned-2w",
@@ -775,10 +856,9 @@ def summarise_profile(collapsed: str, top: int = 45) -> str:
     total = 0
     markers: tuple[tuple[str, Callable[[list[str]], bool]], ...] = (
         (
-            "loop idle (epoll wait)",
-            lambda s: (
-                s[-1].startswith("EpollSelector.select")
-                or ("uvloop" in s[-1] and "run_forever" in s[-1])
+            "loop idle (waiting for I/O)",
+            lambda s: s[-1].startswith(
+                ("EpollSelector.select", "Runner.run (", "BaseEventLoop.run_forever")
             ),
         ),
         (
@@ -828,7 +908,7 @@ def summarise_profile(collapsed: str, top: int = 45) -> str:
         for phase, test in markers:
             if test(frames):
                 phases[phase] += n
-                if phase == "loop idle (epoll wait)":
+                if phase == "loop idle (waiting for I/O)":
                     break
     if not total:
         return "(no samples of the main thread)\n"
@@ -970,6 +1050,21 @@ def main() -> None:
     p.add_argument("--db", help="use this already seeded database (not dropped)")
     p.add_argument("--keep-db", action="store_true")
     p.add_argument(
+        "--writes",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="enrol RATE mentees/s in --write-pin during the measurement (cache invalidation)",
+    )
+    p.add_argument("--write-pin", default="chc", help="PIN the writer enrols mentees in")
+    p.add_argument(
+        "--in-process",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time N executions of each query in-process (no HTTP), cache off",
+    )
+    p.add_argument(
         "--skip-round-trips", action="store_true", help="do not count PostgreSQL round trips"
     )
     p.add_argument("--logdir", default=None, help="server logs (default: a temp dir)")
@@ -1056,11 +1151,18 @@ def main() -> None:
                 for t in targets
             }
             results["verification"] = verify(targets, token, args, db_url)
+            if args.in_process:
+                results["in_process"] = in_process(args, db_url, secret, token)
             if not args.skip_round_trips:
                 results["round_trips"] = round_trips_per_request(
                     args, db_url, secret, token, logdir
                 )
 
+            writer = None
+            if args.writes:
+                writer = Writer(db_url, secret, args.writes, args.write_pin)
+                writer.start()
+                cm.log(f"writing {args.writes:g} mentees/s to PIN {args.write_pin} meanwhile")
             cm.log(f"warm-up: {args.warmup:g}s per target and query ({loader})")
             for query in QUERIES:
                 for target in targets:
@@ -1086,6 +1188,8 @@ def main() -> None:
                         if r["rep"] == rep
                     )
                 )
+            if writer is not None:
+                results["writes"] = writer.stop()
             results["runs"] = runs
             results["summary"] = summarise(runs, targets)
             if args.profile:
@@ -1097,6 +1201,71 @@ def main() -> None:
             stop(target)
     results["server_logs"] = logdir
     cm.emit(args, results, render(results))
+
+
+def in_process(args: Any, db_url: str, secret: str, token: str) -> dict[str, Any]:
+    """Milliseconds per request of ``schema.execute`` alone (no HTTP, one at a time), cache off,
+    with the validation rules as gateway/schema.py builds them and built once; and the
+    calls a request makes (cProfile)."""
+    import cProfile
+    import pstats
+
+    from gateway_app import _static_rules
+
+    from gateway.auth import Authenticator
+    from gateway.bootstrap import build_platform
+    from gateway.context import RequestContext
+    from gateway.schema import build_schema
+    from services.settings import Settings
+
+    platform = build_platform(Settings(database_url=db_url, jwt_secret=secret))
+    authenticate = Authenticator(platform.settings, platform.read_models)
+    out: dict[str, Any] = {}
+    try:
+        for variant in ("as built", "rules built once"):
+            schema = build_schema(cache_size=0)
+            if variant != "as built":
+                schema.extensions = tuple(_static_rules(list(schema.extensions)))
+            for query in QUERIES:
+                text = query_text(query, "ours", args.profession)
+
+                async def once(text: str = text, schema: Any = schema) -> None:
+                    context = RequestContext(
+                        platform=platform,
+                        authenticate=authenticate,
+                        authorization=f"Bearer {token}",
+                    )
+                    result = await schema.execute(text, context_value=context)
+                    if result.errors:
+                        raise RuntimeError(str(result.errors))
+
+                async def many(n: int, once: Any = once) -> list[float]:
+                    times = []
+                    for _ in range(n):
+                        t0 = time.perf_counter()
+                        await once()
+                        times.append((time.perf_counter() - t0) * 1000)
+                    return times
+
+                asyncio.run(many(5))
+                times = asyncio.run(many(args.in_process))
+                entry: dict[str, Any] = {
+                    "ms_median": cm.median(times),
+                    "ms_min": min(times),
+                }
+                if variant != "as built":
+                    prof = cProfile.Profile()
+                    prof.enable()
+                    asyncio.run(many(10))
+                    prof.disable()
+                    stats = pstats.Stats(prof)
+                    calls = sum(v[1] for v in stats.stats.values()) / 10  # type: ignore[attr-defined]
+                    entry["python_calls_per_request"] = round(calls)
+                out[f"{variant}/{query}"] = entry
+    finally:
+        platform.close()
+    cm.log(f"in-process execution: {out}")
+    return out
 
 
 def verify(targets: list[Target], token: str, args: Any, db_url: str) -> dict[str, Any]:
@@ -1236,6 +1405,18 @@ def render(results: dict[str, Any]) -> str:
     out.append(
         "targets: " + "; ".join(f"{k} = {v['label']}" for k, v in results["targets"].items())
     )
+    if results.get("writes"):
+        w = results["writes"]
+        out.append(
+            f"during the measurement: {w['rate']:g} mentees/s enrolled in another PIN "
+            f"({w['written']} written, {w['errors']} failed)"
+        )
+    timed = results.get("in_process")
+    if timed:
+        out.append(
+            "schema.execute in-process, cache off, ms per request (median): "
+            + ", ".join(f"{k} {v['ms_median']:.1f}" for k, v in timed.items())
+        )
     trips = results.get("round_trips")
     if trips:
         out.append(
