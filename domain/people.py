@@ -85,6 +85,10 @@ class Person(TenantAggregate):
     def has_consent(self, purpose: Purpose) -> bool:
         return Purpose(purpose) not in self.withdrawn
 
+    def can_take_part(self) -> bool:
+        """Not erased, and still consenting to the programme: may join groups and activities."""
+        return not self.erased and self.has_consent(Purpose.PARTICIPATION)
+
     def require_available(self, what: str, *purposes: Purpose) -> None:
         """Refuse an erased person, or one who withdrew consent to one of ``purposes``."""
         if self.erased:

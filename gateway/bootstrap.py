@@ -80,11 +80,14 @@ def build_platform(settings: Settings | None = None) -> Platform:
         pool_size=settings.postgres_pool_size,
         max_overflow=settings.postgres_max_overflow,
         timeout=settings.postgres_connect_timeout,
+        reader_role=settings.read_role,
+        reader_password=settings.read_role_password,
     )
     views = TenantViews(
         read_models,
         dead_letter=settings.projection_on_poison == OnPoison.DEAD_LETTER,
         in_process=not settings.kafka_bootstrap_servers,
+        personal=store.personal_data.text,
     )
     audit = AuditTrail(settings, store, read_models)
     if settings.kafka_bootstrap_servers:

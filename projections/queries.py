@@ -536,15 +536,19 @@ def shared_activity(conn: Executor, ident: str) -> ActivityRow | None:
 def registrations_of(
     conn: Executor, viewer_tenant_id: str, activity_ids: Sequence[str]
 ) -> dict[str, list[RegistrationRow]]:
-    """Registrations; names only of people of the viewer's own PIN."""
+    """Registrations; names only of people of the viewer's own PIN.
+
+    People of other PINs who withdrew consent to cross-network sharing are left out.
+    """
     result: dict[str, list[RegistrationRow]] = defaultdict(list)
     if activity_ids:
         rows = conn.execute(
             "SELECT r.*, COALESCE(me.name, mo.name) AS person_name FROM activity_registrations r "
             "LEFT JOIN mentees me ON me.id = r.person_id AND me.tenant_id = ? "
             "LEFT JOIN mentors mo ON mo.id = r.person_id AND mo.tenant_id = ? "
-            f"WHERE r.activity_id IN ({_in(activity_ids)}) ORDER BY r.seq",
-            [viewer_tenant_id, viewer_tenant_id, *activity_ids],
+            f"WHERE r.activity_id IN ({_in(activity_ids)}) AND (r.person_tenant_id = ? OR "
+            "r.person_id NOT IN (SELECT person_id FROM sharing_withdrawn)) ORDER BY r.seq",
+            [viewer_tenant_id, viewer_tenant_id, *activity_ids, viewer_tenant_id],
         ).fetchall()
         for r in rows:
             own = r["person_tenant_id"] == viewer_tenant_id

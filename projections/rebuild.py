@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from domain.envelope import EventEnvelope
 from projections.database import RebuildableReadModels
+from projections.personal import OpenPersonal
 from projections.tenant_views import FLOOR, TenantViews
 
 ReadAfter = Callable[[int, int], Sequence[EventEnvelope]]
@@ -41,10 +42,14 @@ def rebuild_tenant_views(
     read_after: ReadAfter,
     progress: Callable[[int], None] = lambda _: None,
     carry_over: Callable[[RebuildableReadModels, RebuildableReadModels], None] | None = None,
+    personal: OpenPersonal | None = None,
 ) -> int:
-    """Rebuild the tenant views from the store; return the last position included."""
+    """Rebuild the tenant views from the store; return the last position included.
+
+    ``personal`` opens personal fields (erased people's come back as placeholders).
+    """
     replacement = live.replacement()
-    views = TenantViews(replacement)
+    views = TenantViews(replacement, personal=personal)
     position = _replay(views, replacement, read_after, 0, progress)
     final = position
 

@@ -22,11 +22,14 @@ from prometheus_client import Counter, Gauge
 
 from domain.envelope import EventEnvelope
 from projections.database import Executor, ReadModels
+from projections.personal import OpenPersonal, opened
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Executor, EventEnvelope], None]
 HANDLERS: dict[str, Handler] = {}
+# Event types after which the read-model database is scrubbed (erasures: no old bytes kept).
+SCRUB_AFTER: set[str] = set()
 FLOOR = -1  # tracking row that bounds every partition from below (set by a rebuild)
 WATERMARK_FRESHNESS = 10.0  # seconds after which a projector's watermark no longer counts
 
@@ -84,13 +87,20 @@ class TenantViews:
     name = "tenant_views"
 
     def __init__(
-        self, db: ReadModels, *, dead_letter: bool = False, in_process: bool = True
+        self,
+        db: ReadModels,
+        *,
+        dead_letter: bool = False,
+        in_process: bool = True,
+        personal: OpenPersonal | None = None,
     ) -> None:
         """``in_process``: this object applies every event (embedded bus, one partition).
 
-        Otherwise projector processes apply them and report watermarks.
+        Otherwise projector processes apply them and report watermarks. ``personal`` opens
+        the sealed personal fields of events (the key store, passed in by the wiring).
         """
         self._db = db
+        self._personal = personal
         self._dead_letter = dead_letter
         self._in_process = in_process
         self._changed = threading.Condition()
@@ -158,6 +168,8 @@ class TenantViews:
             raise
         APPLIED.labels(self.name).inc(applied)
         SKIPPED.labels(self.name).inc(skipped)
+        if applied and any(e.event_type in SCRUB_AFTER for e in envelopes):
+            self._scrub()
         if self._error is not None:
             self._report(error=None)
         with self._changed:
@@ -199,6 +211,15 @@ class TenantViews:
                 (self.name, part, position, last.occurred_at),
             )
         return position, applied, skipped
+
+    def _scrub(self) -> None:
+        """Leave no old bytes of purged rows in the database's free space or log."""
+        scrub = getattr(self._db, "scrub", None)
+        if scrub is not None:
+            try:
+                scrub()
+            except Exception:
+                log.exception("projection %s: could not scrub the read models", self.name)
 
     def _report(self, *, error: str | None) -> None:
         """Record a stop (or its end) where the gateway's /readyz sees it."""
@@ -269,11 +290,11 @@ class TenantViews:
             ),
         )
         if not self._dead_letter:
-            handler(tx, envelope)
+            handler(tx, opened(envelope, self._personal))
             return
         tx.execute("SAVEPOINT apply_event")
         try:
-            handler(tx, envelope)
+            handler(tx, opened(envelope, self._personal))
         except Exception as error:
             tx.execute("ROLLBACK TO SAVEPOINT apply_event")
             POISON.labels(self.name).inc()
@@ -346,7 +367,7 @@ def _json(values: Any) -> str:
 
 
 def _personal(value: Any) -> str | None:
-    """The stored form of a personal field (plain text until per-person encryption)."""
+    """A personal field as the projection opened it (``projections.personal.opened``)."""
     return None if value is None else str(value["value"])
 
 
@@ -368,15 +389,34 @@ def _bump(
     )
 
 
+# Facts that never change once recorded (a person's profession, a group's cohort), kept in
+# memory so that the statistics need no query per event; bounded.
+_FACTS: dict[tuple[str, str], str] = {}
+_MAX_FACTS = 500_000
+
+
+def _remember(kind: str, ident: str, value: str) -> str:
+    if len(_FACTS) >= _MAX_FACTS:
+        _FACTS.clear()
+    _FACTS[kind, ident] = value
+    return value
+
+
 def _profession(tx: Executor, table: str, person_id: str) -> str:
     """The profession of a mentee or mentor, recorded by an earlier event of the same person."""
+    known = _FACTS.get((table, person_id))
+    if known is not None:
+        return known
     row = tx.execute(f"SELECT profession FROM {table} WHERE id = ?", (person_id,)).fetchone()
-    return str(row["profession"]) if row else ""
+    return _remember(table, person_id, str(row["profession"])) if row else ""
 
 
 def _group_cohort(tx: Executor, group_id: str) -> str:
+    known = _FACTS.get(("group", group_id))
+    if known is not None:
+        return known
     row = tx.execute("SELECT cohort_id FROM mentoring_groups WHERE id = ?", (group_id,)).fetchone()
-    return str(row["cohort_id"]) if row else ""
+    return _remember("group", group_id, str(row["cohort_id"])) if row else ""
 
 
 @handles("Pin.Registered")
@@ -408,6 +448,8 @@ def _pin_updated(tx: Executor, e: EventEnvelope) -> None:
 @handles("Mentor.Enrolled")
 def _mentor_enrolled(tx: Executor, e: EventEnvelope) -> None:
     p = e.payload
+    _remember("mentors", e.aggregate_id, p["profession"])
+    _remember("mentees", e.aggregate_id, "")
     tx.execute(
         "INSERT INTO mentors (id, tenant_id, name, email, profession, languages, "
         "cultural_background, licence_status, capacity, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -429,6 +471,8 @@ def _mentor_enrolled(tx: Executor, e: EventEnvelope) -> None:
 @handles("Mentee.Enrolled")
 def _mentee_enrolled(tx: Executor, e: EventEnvelope) -> None:
     p = e.payload
+    _remember("mentees", e.aggregate_id, p["profession"])
+    _remember("mentors", e.aggregate_id, "")
     tx.execute(
         "INSERT INTO mentees (id, tenant_id, name, email, profession, origin, languages, "
         "english_level, goals, enrolled_on, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -539,6 +583,7 @@ handles("Cohort.Closed")(_set_cohort_state("closed"))
 @handles("Group.Formed")
 def _group_formed(tx: Executor, e: EventEnvelope) -> None:
     p = e.payload
+    _remember("group", e.aggregate_id, p["cohort_id"])
     _bump(tx, e, "groups", cohort_id=p["cohort_id"])
     tx.execute(
         "INSERT INTO mentoring_groups (id, tenant_id, cohort_id, name, mentor_id, min_size, "

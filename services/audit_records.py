@@ -20,7 +20,7 @@ from services.store import MentoringStore
 
 def _tenant_of(store: MentoringStore, state: bytes) -> str:
     """The tenant id inside stored state (metadata is never encrypted per person)."""
-    mapper: Any = store.mapper
+    mapper: Any = store.sealed_mapper  # reads personal fields without opening them
     if mapper.cipher is not None:
         state = mapper.cipher.decrypt(state)
     if mapper.compressor is not None:

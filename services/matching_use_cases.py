@@ -110,6 +110,7 @@ def matching_problem(
             mentee
             for ident in candidates.waiting_mentees(ctx.tenant_id)
             if (mentee := load(store, Mentee, ident, ctx)).id not in cohort.mentee_groups
+            and mentee.can_take_part()  # not erased, not withdrawn from the programme
         ]
     _require_own_people(store, ctx, [p.mentee_id for p in cmd.pinned], [])
     _require_own_people(store, ctx, [], [p.mentor_id for p in cmd.pinned])
@@ -117,7 +118,12 @@ def matching_problem(
         _require_own_people(store, ctx, [], [], either=[pair.first_id, pair.second_id])
     mentor_ids = dict.fromkeys([*candidates.mentors(ctx.tenant_id)])
     mentor_ids.update(dict.fromkeys(p.mentor_id for p in cmd.pinned))
-    mentors = [load(store, Mentor, ident, ctx) for ident in mentor_ids]
+    pinned_mentors = {p.mentor_id for p in cmd.pinned}
+    mentors = [
+        mentor
+        for ident in mentor_ids
+        if (mentor := load(store, Mentor, ident, ctx)).can_take_part() or ident in pinned_mentors
+    ]
     return MatchingProblem(
         min_size=cohort.min_group_size,
         max_size=cohort.max_group_size,

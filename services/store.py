@@ -9,11 +9,24 @@ from enum import Enum
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder, Notification, Transcoding
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    Mapper,
+    MapperDeserialisationError,
+    Notification,
+    Recording,
+    StoredEvent,
+    Transcoding,
+)
+from eventsourcing.utils import EnvType
 
 from domain.envelope import EventEnvelope
+from domain.privacy import PersonErased
 from domain.values import PersonalData
+from services.person_keys import KeyUnavailable, PersonKeys, build_person_keys
+from services.personal_data import PersonalDataCipher, SealedPersonalData
 from services.settings import Settings, postgres_env
 
 _METADATA_FIELDS = {
@@ -39,36 +52,114 @@ class DateAsISO(Transcoding):
 
 
 class PersonalDataAsDict(Transcoding):
-    """Where personal data is stored. Per-person encryption replaces this one transcoding."""
+    """Where personal data is stored: encrypted with the key of its data subject.
+
+    Stored as ``{"subject_id": hex, "ciphertext": base64}``; decoding a subject whose key
+    was destroyed (an erased person) gives the ``ERASED`` placeholder.
+    """
 
     type = PersonalData
     name = "personal_data"
 
+    def __init__(self, cipher: PersonalDataCipher) -> None:
+        self._cipher = cipher
+
     def encode(self, obj: PersonalData) -> dict[str, str]:
-        return {"subject_id": obj.subject_id.hex, "value": obj.value}
+        sealed = self._cipher.seal(obj)
+        return {"subject_id": sealed.subject_id.hex, "ciphertext": sealed.ciphertext}
 
     def decode(self, data: dict[str, str]) -> PersonalData:
-        return PersonalData(UUID(data["subject_id"]), data["value"])
+        return self._cipher.open(_sealed(data))
+
+
+class SealedPersonalDataAsDict(Transcoding):
+    """The same stored form, decoded without opening it: what the bus carries."""
+
+    type = SealedPersonalData
+    name = "personal_data"
+
+    def encode(self, obj: SealedPersonalData) -> dict[str, str]:
+        return {"subject_id": obj.subject_id.hex, "ciphertext": obj.ciphertext}
+
+    def decode(self, data: dict[str, str]) -> SealedPersonalData:
+        return _sealed(data)
+
+
+def _sealed(data: dict[str, str]) -> SealedPersonalData:
+    if "ciphertext" not in data:
+        raise KeyUnavailable(
+            f"A personal field of person {data.get('subject_id')} was stored before per-person "
+            "encryption; such a store cannot be read (seed a new one)."
+        )
+    return SealedPersonalData(UUID(data["subject_id"]), data["ciphertext"])
+
+
+class _PersonalDataMapper(Mapper[UUID]):
+    """Lets a key-store error through as itself, not as a generic deserialisation error."""
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        try:
+            return super().to_domain_event(stored_event)
+        except MapperDeserialisationError as error:
+            if isinstance(error.__cause__, (KeyUnavailable, PersonErased)):
+                raise error.__cause__ from error
+            raise
 
 
 class MentoringStore(Application[UUID]):
-    """The single, conjoined event store of every PIN."""
+    """The single, conjoined event store of every PIN.
+
+    Personal fields are encrypted per data subject with keys from ``keys`` (the key store);
+    saving gives every subject a key first, and refuses an erased one.
+    """
 
     name = "mentoring"
+
+    def __init__(self, env: EnvType | None = None, *, keys: PersonKeys | None = None) -> None:
+        self.personal_data = PersonalDataCipher(keys)  # the transcodings need it
+        super().__init__(env)
+        sealed = JSONTranscoder()
+        Application.register_transcodings(self, sealed)
+        sealed.register(DateAsISO())
+        sealed.register(SealedPersonalDataAsDict())
+        self.sealed_mapper = Mapper[UUID](
+            sealed, compressor=self.mapper.compressor, cipher=self.mapper.cipher
+        )
+
+    @property
+    def keys(self) -> PersonKeys | None:
+        return self.personal_data.keys
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=_PersonalDataMapper
+        )
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
-        transcoder.register(PersonalDataAsDict())
+        transcoder.register(PersonalDataAsDict(self.personal_data))
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        self.personal_data.ensure_keys(
+            (cast(Any, event).tenant_id, vars(event)) for event in processing_event.events
+        )
+        return super()._record(processing_event)
 
     def envelope(self, notification: Notification) -> EventEnvelope:
-        """The published form of one stored event."""
-        event = self.mapper.to_domain_event(notification)
+        """The published form of one stored event: personal fields stay sealed."""
+        event = self.sealed_mapper.to_domain_event(notification)
         return to_envelope(notification.id, event)
+
+    def close(self) -> None:
+        super().close()
+        if self.keys is not None:
+            self.keys.close()
 
 
 def build_store(settings: Settings) -> MentoringStore:
     """The event store the settings name: SQLite file (embedded) or PostgreSQL."""
+    keys = build_person_keys(settings)
     if settings.uses_postgres:
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -79,7 +170,7 @@ def build_store(settings: Settings) -> MentoringStore:
             "POSTGRES_LOCK_TIMEOUT": str(settings.postgres_lock_timeout),
             "POSTGRES_PRE_PING": "y",
         }
-        return MentoringStore(env=env)
+        return MentoringStore(env=env, keys=keys)
     path = settings.event_store_path
     path.parent.mkdir(parents=True, exist_ok=True)
     return MentoringStore(
@@ -87,14 +178,17 @@ def build_store(settings: Settings) -> MentoringStore:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "10",
-        }
+        },
+        keys=keys,
     )
 
 
 def to_json_value(value: Any) -> Any:
     """An event field as a JSON value (ids and dates as strings)."""
+    if isinstance(value, SealedPersonalData):
+        return value.to_json()
     if isinstance(value, PersonalData):
-        return {"subject_id": str(value.subject_id), "value": value.value}
+        raise TypeError("Personal data is published sealed, never in plain text.")
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, UUID):

@@ -20,7 +20,9 @@ def test_a_rebuild_carries_the_audit_trail_over(demo: Platform) -> None:
     def read_after(position: int, limit: int) -> list[EventEnvelope]:
         return envelopes_after(demo.store, position, limit)
 
-    rebuild_tenant_views(live, read_after, carry_over=carry_over_audit_log)
+    rebuild_tenant_views(
+        live, read_after, carry_over=carry_over_audit_log, personal=demo.store.personal_data.text
+    )
 
     assert trail.log.head() == head
     assert trail.log.checkpoints() == checkpoints
