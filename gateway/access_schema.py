@@ -59,10 +59,7 @@ class AccessQuery:
     @strawberry.field(description="Every PIN on the platform (names are public).")
     def pins(self, info: Ctx) -> list[Pin]:
         info.context.principal()
-        return [
-            Pin(slug=r.slug, name=r.name, communities=r.communities, professions=r.professions)
-            for r in info.context.read(q.pins)
-        ]
+        return [Pin.of(r) for r in info.context.read(q.pins)]
 
 
 def _own_key(info: Ctx, key_id: object) -> ApiKey:

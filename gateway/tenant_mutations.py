@@ -187,10 +187,7 @@ class TenantMutation:
         )
         _, changed = await run_use_case(info, uc.register_pin, command)
         row = found(info.context.read(q.pin, str(changed.id)), "PIN", changed.id)
-        pin = Pin(
-            slug=row.slug, name=row.name, communities=row.communities, professions=row.professions
-        )
-        return PinPayload(pin=pin, position=changed.position)
+        return PinPayload(pin=Pin.of(row), position=changed.position)
 
     @strawberry.mutation
     async def enrol_mentor(self, info: Ctx, input: EnrolMentorInput) -> MentorPayload:

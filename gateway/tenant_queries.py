@@ -46,9 +46,7 @@ class TenantQuery:
     def pin(self, info: Ctx) -> Pin:
         caller = info.context.reader(Role.COORDINATOR, Role.MENTOR)
         row = found(info.context.read(q.pin, str(caller.tenant_id)), "PIN", caller.tenant_id)
-        return Pin(
-            slug=row.slug, name=row.name, communities=row.communities, professions=row.professions
-        )
+        return Pin.of(row)
 
     @strawberry.field
     async def cohorts(

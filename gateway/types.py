@@ -307,6 +307,12 @@ class Pin:
     communities: list[str]
     professions: list[str]
 
+    @classmethod
+    def of(cls, row: q.PinRow) -> Pin:
+        return cls(
+            slug=row.slug, name=row.name, communities=row.communities, professions=row.professions
+        )
+
 
 @strawberry.type
 class Registration:
