@@ -16,14 +16,14 @@ no database, no network.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from domain.audit.checkpoint import SignedCheckpoint
-from domain.audit.merkle import Frontier, verify_consistency, verify_inclusion
+from domain.audit.merkle import Frontier, MalformedProof, verify_consistency, verify_inclusion
 from domain.audit.records import GLOBAL_TREE, EventRecord
 from domain.pin import pin_id_for
 from gateway.audit_trail import AuditTrail
@@ -285,23 +285,14 @@ class Verifier:
                     self.note(
                         False, "inclusion proof", f"{name}: leaf {index} differs from the export"
                     )
-            ok = verify_inclusion(index, size, leaf, path, root)
-            self.note(
-                ok,
-                "inclusion proof",
-                f"{name}: leaf {index} in size {size}: "
-                + ("verifies" if ok else "does NOT verify"),
-            )
+            ok, outcome = _outcome(lambda: verify_inclusion(index, size, leaf, path, root))
+            self.note(ok, "inclusion proof", f"{name}: leaf {index} in size {size}: {outcome}")
         elif proof["proof"] == "consistency":
             old, new = int(proof["old_size"]), int(proof["new_size"])
             old_root = self._root_for(tree, old, bytes.fromhex(proof["old_root"]), name)
             new_root = self._root_for(tree, new, bytes.fromhex(proof["new_root"]), name)
-            ok = verify_consistency(old, new, old_root, new_root, path)
-            self.note(
-                ok,
-                "consistency proof",
-                f"{name}: size {old} to {new}: " + ("verifies" if ok else "does NOT verify"),
-            )
+            ok, outcome = _outcome(lambda: verify_consistency(old, new, old_root, new_root, path))
+            self.note(ok, "consistency proof", f"{name}: size {old} to {new}: {outcome}")
         else:
             self.note(False, "proof", f"{name}: unknown kind {proof['proof']!r}")
 
@@ -351,6 +342,15 @@ class Verifier:
         )
 
 
+def _outcome(check: Callable[[], bool]) -> tuple[bool, str]:
+    """Whether a proof verifies, and how to say so; a malformed proof is named, not raised."""
+    try:
+        ok = check()
+    except MalformedProof as error:
+        return False, f"malformed: {error}"
+    return ok, "verifies" if ok else "does NOT verify"
+
+
 def _first_difference(a: Any, b: Any, where: str = "report") -> str | None:
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(set(a) | set(b)):
@@ -387,7 +387,10 @@ def verify(
     verifier.check_export()
     verifier.check_consistency()
     for path in proof_files:
-        verifier.check_proof(json.loads(path.read_text()), path.name)
+        try:
+            verifier.check_proof(json.loads(path.read_text()), path.name)
+        except (ValueError, KeyError, TypeError) as error:
+            verifier.note(False, "proof", f"{path.name} is malformed: {error!r}")
     for path in report_files:
         verifier.check_report(json.loads(path.read_text()), path.name)
     return verifier

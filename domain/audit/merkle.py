@@ -20,6 +20,8 @@ Node = tuple[int, int]
 Range = tuple[int, int]
 """Leaves ``[start, end)`` of a tree."""
 
+HASH_SIZE = 32
+"""Bytes in every hash of the tree: leaves, nodes, roots (SHA-256)."""
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 
@@ -119,16 +121,81 @@ def hashes_of(ranges: Sequence[Range], nodes: Mapping[Node, bytes]) -> list[byte
 
 
 # --- verification (RFC 9162 2.1.3.2 and 2.1.4.2) -------------------------------------------
+#
+# Malformed input raises MalformedProof before any hashing; a proof of the right shape that
+# does not lead to the root is False. The shape checks are not optional: SHA-256 hashes the
+# concatenation 0x01 || left || right, so without them bytes moved from a proof node into the
+# leaf hash (or the old root) leave every hash above unchanged, and a forged proof verifies.
 
 
-def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes | None:
-    """The root that ``proof`` leads to from ``leaf`` at ``index``; None if malformed."""
+class MalformedProof(ValueError):
+    """A hash, size or proof that no tree could produce; the message names what is wrong."""
+
+
+def _require_hash(value: bytes, what: str) -> None:
+    if len(value) != HASH_SIZE:
+        raise MalformedProof(f"{what} is {len(value)} bytes; a SHA-256 hash is {HASH_SIZE}.")
+
+
+def _nodes(count: int) -> str:
+    return f"{count} node" if count == 1 else f"{count} nodes"
+
+
+def _require_proof(proof: Sequence[bytes], expected: int, what: str) -> None:
+    if len(proof) != expected:
+        raise MalformedProof(f"The proof has {_nodes(len(proof))}; {what} has {expected}.")
+    for at, node in enumerate(proof):
+        _require_hash(node, f"Proof node {at}")
+
+
+def inclusion_proof_length(index: int, size: int) -> int:
+    """How many nodes the inclusion proof of leaf ``index`` in a tree of ``size`` leaves holds.
+
+    Computed from the sizes alone, independently of ``inclusion_ranges``: below the level
+    where the paths to ``index`` and to the last leaf part, every level gives one node; above
+    it the path runs along the tree's right edge, where only a left sibling gives one.
+    """
     if not 0 <= index < size:
-        return None
+        raise MalformedProof(f"Leaf {index} is not in a tree of {size} leaves.")
+    below = (index ^ (size - 1)).bit_length()
+    return below + (index >> below).bit_count()
+
+
+def consistency_proof_length(old_size: int, new_size: int) -> int:
+    """How many nodes the consistency proof from ``old_size`` to ``new_size`` leaves holds.
+
+    The inclusion proof of the old tree's last leaf in the new tree, less the levels inside
+    the largest perfect subtree the old tree ends with, plus that subtree's own hash unless
+    it is the whole old tree (whose root the verifier already has).
+    """
+    if old_size < 0 or new_size < 0:
+        raise MalformedProof(f"No tree has {min(old_size, new_size)} leaves.")
+    if old_size > new_size:
+        raise MalformedProof(
+            f"No consistency proof from {old_size} to {new_size} leaves: a log only grows."
+        )
+    if old_size in (0, new_size):
+        return 0
+    shift = (old_size & -old_size).bit_length() - 1
+    whole = old_size == 1 << shift
+    return inclusion_proof_length(old_size - 1, new_size) - shift + (0 if whole else 1)
+
+
+def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
+    """The root that ``proof`` leads to from ``leaf``, leaf ``index`` of ``size`` leaves.
+
+    Raises MalformedProof for an index outside ``[0, size)``, a leaf hash or proof node that
+    is not 32 bytes, or a proof with more or fewer nodes than ``index`` and ``size`` imply.
+    """
+    expected = inclusion_proof_length(index, size)
+    _require_hash(leaf, "The leaf hash")
+    _require_proof(
+        proof, expected, f"the inclusion proof of leaf {index} in a tree of {size} leaves"
+    )
     fn, sn, r = index, size - 1, leaf
     for p in proof:
-        if sn == 0:
-            return None
+        if sn == 0:  # unreachable once the length is checked; RFC 9162 keeps it, so do we
+            raise MalformedProof(f"The proof has more nodes than leaf {index} of {size} needs.")
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             if not fn & 1:
@@ -139,28 +206,48 @@ def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[byte
             r = node_hash(r, p)
         fn >>= 1
         sn >>= 1
-    return r if sn == 0 else None
+    if sn != 0:
+        raise MalformedProof(f"The proof has fewer nodes than leaf {index} of {size} needs.")
+    return r
 
 
 def verify_inclusion(
     index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes
 ) -> bool:
-    """True when ``proof`` shows that ``leaf`` is leaf ``index`` of the tree ``root``."""
+    """True when ``proof`` shows that ``leaf`` is leaf ``index`` of the tree ``root``.
+
+    False when a well-formed proof leads elsewhere. Raises MalformedProof (a ValueError) for
+    a root that is not 32 bytes and for everything ``root_from_inclusion`` refuses.
+    """
+    _require_hash(root, "The root")
     return root_from_inclusion(index, size, leaf, proof) == root
 
 
 def verify_consistency(
     old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
 ) -> bool:
-    """True when ``proof`` shows that tree ``old_root`` is a prefix of tree ``new_root``."""
-    if not 0 <= old_size <= new_size:
-        return False
+    """True when ``proof`` shows that tree ``old_root`` is a prefix of tree ``new_root``.
+
+    False when a well-formed proof does not lead to both roots. Raises MalformedProof (a
+    ValueError) for a negative size, ``old_size > new_size``, a root or proof node that is
+    not 32 bytes, a proof with more or fewer nodes than the sizes imply, and for any proof
+    from the empty tree to a larger one: the empty tree is a prefix of every tree, so such a
+    proof would vouch for any new root (RFC 9162 defines none; transparency-dev/merkle
+    refuses it too). Two trees of the same size are consistent when their roots are equal
+    and the proof is empty; at size 0 both roots must also be the empty root, SHA-256 of
+    nothing.
+    """
+    expected = consistency_proof_length(old_size, new_size)
+    _require_hash(old_root, "The old root")
+    _require_hash(new_root, "The new root")
+    if old_size == 0 and new_size > 0:
+        raise MalformedProof(
+            f"A consistency proof from the empty tree proves nothing about the tree of size "
+            f"{new_size}: the empty tree is a prefix of every tree."
+        )
+    _require_proof(proof, expected, f"the consistency proof from {old_size} to {new_size} leaves")
     if old_size == new_size:
-        return not proof and old_root == new_root
-    if old_size == 0:
-        return not proof and old_root == EMPTY_ROOT
-    if not proof:
-        return False
+        return old_root == new_root and (old_size > 0 or old_root == EMPTY_ROOT)
     path = list(proof)
     if old_size & (old_size - 1) == 0:
         path.insert(0, old_root)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -196,3 +197,73 @@ def test_a_checkpoint_checked_against_another_key_fails(
 
     assert code == 1
     assert "does NOT verify with the key" in output
+
+
+def prove(cli: CliRunner, *args: str) -> dict[str, Any]:
+    """A proof printed by `mentoring audit prove ...`, as the auditor receives it."""
+    code, output = mentoring(cli, "audit", "prove", *args)
+    assert code == 0, output
+    document: dict[str, Any] = json.loads(output)
+    return document
+
+
+def test_a_proof_whose_leaf_hash_borrowed_bytes_from_its_first_node_fails_as_malformed(
+    demo: Platform, cli: CliRunner, tmp_path: Path
+) -> None:
+    record = records_after(demo.store, 0, 10_000)[10]
+    proof = prove(cli, "inclusion", "--position", str(record.position))
+    index, size = proof["leaf_index"], proof["tree_size"]
+    # A left child that is not the last leaf: its first sibling is on its right.
+    assert index % 2 == 0
+    assert index < size - 1
+    leaf, first = bytes.fromhex(proof["leaf_hash"]), bytes.fromhex(proof["path"][0])
+    # SHA-256(0x01 || leaf || node) hashes the same bytes however they are split between the
+    # two, so the forged proof still leads to the signed root: only the lengths give it away.
+    proof["leaf_hash"], proof["path"][0] = (leaf + first[:4]).hex(), first[4:].hex()
+    (tmp_path / "proof.json").write_text(json.dumps(proof))
+
+    code, output = export_and_verify(
+        cli, tmp_path / "export", "--proof", str(tmp_path / "proof.json")
+    )
+
+    assert code == 1, output
+    assert (
+        f"FAIL  inclusion proof: proof.json: leaf {index} in size {size}: malformed: "
+        "The leaf hash is 36 bytes; a SHA-256 hash is 32." in output
+    )
+    assert f"proof.json: leaf {index} in size {size}: verifies" not in output
+
+
+def test_a_consistency_proof_from_the_empty_tree_vouches_for_no_root(
+    demo: Platform, cli: CliRunner, tmp_path: Path
+) -> None:
+    proof = prove(cli, "consistency", "--old", "0")
+    proof["new_size"], proof["new_root"] = 10**6, "ab" * 32  # a tree no checkpoint signed
+    (tmp_path / "empty.json").write_text(json.dumps(proof))
+
+    code, output = export_and_verify(
+        cli, tmp_path / "export", "--proof", str(tmp_path / "empty.json")
+    )
+
+    assert code == 1, output
+    assert (
+        "FAIL  consistency proof: empty.json: size 0 to 1000000: malformed: A consistency "
+        "proof from the empty tree proves nothing about the tree of size 1000000" in output
+    )
+
+
+def test_a_proof_file_with_a_node_that_is_not_hex_fails_and_says_so(
+    demo: Platform, cli: CliRunner, tmp_path: Path
+) -> None:
+    record = records_after(demo.store, 0, 10_000)[10]
+    proof = prove(cli, "inclusion", "--position", str(record.position))
+    proof["path"][1] = "not hex"
+    (tmp_path / "proof.json").write_text(json.dumps(proof))
+
+    code, output = export_and_verify(
+        cli, tmp_path / "export", "--proof", str(tmp_path / "proof.json")
+    )
+
+    assert code == 1, output
+    assert "FAIL  proof: proof.json is malformed: ValueError(" in output
+    assert "passed, 1 failed" in output
