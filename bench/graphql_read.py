@@ -1215,6 +1215,7 @@ def in_process(args: Any, db_url: str, secret: str, token: str) -> dict[str, Any
     from gateway.auth import Authenticator
     from gateway.bootstrap import build_platform
     from gateway.context import RequestContext
+    from gateway.consistency import ConsistencyWaits
     from gateway.schema import build_schema
     from services.settings import Settings
 
@@ -1234,6 +1235,7 @@ def in_process(args: Any, db_url: str, secret: str, token: str) -> dict[str, Any
                         platform=platform,
                         authenticate=authenticate,
                         authorization=f"Bearer {token}",
+                        waits=ConsistencyWaits(platform),
                     )
                     result = await schema.execute(text, context_value=context)
                     if result.errors:

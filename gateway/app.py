@@ -16,6 +16,7 @@ from strawberry.fastapi import GraphQLRouter
 from gateway.audit_trail import public_key_document
 from gateway.auth import Authenticator
 from gateway.bootstrap import Platform
+from gateway.consistency import ConsistencyWaits
 from gateway.context import RequestContext
 from gateway.protection import BodyLimit, JsonBody, Timeout, load_allow_list
 from gateway.schema import build_schema
@@ -40,12 +41,14 @@ def create_app(platform: Platform) -> FastAPI:
     )
 
     authenticate = Authenticator(platform.settings, platform.read_models)
+    waits = ConsistencyWaits(platform)
 
     async def context(connection: HTTPConnection) -> RequestContext:
         return RequestContext(
             platform=platform,
             authenticate=authenticate,
             authorization=connection.headers.get("authorization"),
+            waits=waits,
         )
 
     @asynccontextmanager
@@ -69,8 +72,8 @@ def create_app(platform: Platform) -> FastAPI:
     )
 
     @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        """The process is alive."""
+    async def healthz() -> dict[str, str]:
+        """The process is alive (answered on the event loop: needs no worker thread)."""
         return {"status": "ok"}
 
     @app.get("/audit/public-key")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import anyio.to_thread
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from gateway.bootstrap import Platform
+from gateway.consistency import ConsistencyWaits
 from projections import queries as q
 from projections.database import Executor
 from services.context import Role, TenantContext
@@ -91,8 +93,11 @@ class RequestContext(BaseContext):
     platform: Platform
     authenticate: Callable[[str | None], TenantContext]
     authorization: str | None
+    waits: ConsistencyWaits
     _caller: TenantContext | None = field(default=None)
     _loaders: Loaders | None = field(default=None)
+    _deadline: float | None = field(default=None)
+    _waiting: dict[int, asyncio.Task[bool]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -140,5 +145,17 @@ class RequestContext(BaseContext):
             return query(conn, *args, **kwargs)
 
     async def catch_up(self, position: int) -> bool:
-        """Wait (bounded) until the read models include ``position`` (the caller's own writes)."""
-        return await anyio.to_thread.run_sync(self.platform.catch_up, position)
+        """Wait until the read models include ``position`` (the caller's own writes).
+
+        The request waits at most ``MENTORING_CONSISTENCY_TIMEOUT`` in all, however many of
+        its fields wait, and once per position; only authenticated callers wait.
+        """
+        caller = self.principal()
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.platform.settings.consistency_timeout
+        task = self._waiting.get(position)
+        if task is None:
+            key = f"{caller.tenant_id}/{caller.role}/{caller.actor}"
+            task = asyncio.ensure_future(self.waits.reach(position, key, self._deadline))
+            self._waiting[position] = task
+        return await task

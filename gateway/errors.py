@@ -50,6 +50,13 @@ def error_code(error: GraphQLError) -> str | None:
 
 
 INTERNAL_MESSAGE = "Internal error; it has been logged."
+# graphql-core stops validating a document that spends its work budget (many fields of the
+# same name to compare, fragments spread too often) and says only this.
+VALIDATION_ABORTED = "Validation aborted."
+TOO_COMPLEX = (
+    "The document is too complex to validate (too many fields of the same name, or fragments "
+    "spread too often); it was not run."
+)
 
 
 def code_errors(errors: list[GraphQLError]) -> None:
@@ -67,5 +74,7 @@ def code_errors(errors: list[GraphQLError]) -> None:
             error.message = INTERNAL_MESSAGE
             code = "INTERNAL"
         else:
+            if error.message == VALIDATION_ABORTED:
+                error.message = TOO_COMPLEX
             log.info("%s at %s: %s", code, error.path, error.message)
         error.extensions = {**(error.extensions or {}), "code": code}

@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import anyio.to_thread
 
+from gateway.bootstrap import Platform
+from gateway.consistency import Stale
 from gateway.errors import BadInputError
 from gateway.types import Ctx
 from services import use_cases as uc
 from services.context import TenantContext
-from services.errors import NotFound, ServiceError
+from services.errors import NotFound
 from services.store import MentoringStore
 
+log = logging.getLogger(__name__)
 R = TypeVar("R")
 MAX_LIST = 20
-
-
-class Stale(ServiceError):
-    code = "STALE"
 
 
 async def consistent(info: Ctx, position: int | None) -> None:
     """Read-your-writes: wait (bounded) until the read models include ``position``."""
     if position is None:
         return
-    reached = await anyio.to_thread.run_sync(
-        info.context.platform.views.wait_for,
-        position,
-        info.context.platform.settings.consistency_timeout,
-    )
-    if not reached:
+    if position < 0:
+        raise BadInputError("consistentWith is a store position: 0 or more.")
+    if not await info.context.catch_up(position):
         raise Stale(f"The read models have not reached position {position} yet; retry shortly.")
 
 
@@ -55,13 +52,31 @@ async def run_use_case(
 ) -> tuple[TenantContext, uc.Changed]:
     """Run a use case off the event loop, then wait until its events are readable."""
     caller = info.context.principal()
-    changed = await anyio.to_thread.run_sync(use_case, info.context.platform.store, command, caller)
+    platform = info.context.platform
+    changed = await anyio.to_thread.run_sync(_run_and_publish, platform, use_case, command, caller)
     if not await info.context.catch_up(changed.position):
         raise Stale(
             f"The change was saved (position {changed.position}), but the read models have not "
-            f"caught up yet; query again with consistentWith: {changed.position}."
+            f"caught up yet; query again with consistentWith: {changed.position}.",
+            changed.position,
         )
     return caller, changed
+
+
+def _run_and_publish(
+    platform: Platform,
+    use_case: Callable[[MentoringStore, Any, TenantContext], uc.Changed],
+    command: object,
+    caller: TenantContext,
+) -> uc.Changed:
+    """The use case, then (embedded) its events published at once, not at the next poll."""
+    changed = use_case(platform.store, command, caller)
+    if platform.relay is not None:
+        try:
+            platform.relay.pump()
+        except Exception:
+            log.exception("relay: publishing failed; the relay's own thread retries")
+    return changed
 
 
 def read_own(
