@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from domain.audit.checkpoint import Checkpoint, SignedCheckpoint
-from services.settings import Settings
+from services.settings import Environment, Settings
 
 DEVELOPMENT_KEY_FILE = "audit-signing-key.pem"
 
@@ -155,7 +155,7 @@ def load_signer(settings: Settings) -> CheckpointSigner:
             if is_file:
                 configured = Path(configured).read_text()
         return CheckpointSigner(parse_private_key(configured))
-    if settings.environment == "production":
+    if settings.environment == Environment.PRODUCTION:
         raise SigningKeyError(
             "Set MENTORING_AUDIT_SIGNING_KEY (an Ed25519 key) to sign audit checkpoints."
         )

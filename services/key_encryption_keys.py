@@ -3,8 +3,9 @@
 ``MENTORING_KEY_ENCRYPTION_KEYS`` gives PINs their own KEK (a JSON object of PIN slug or id
 to base64 of 32 bytes, or the path of a file holding it); any other PIN's KEK is derived with
 HKDF-SHA256 from ``MENTORING_KEY_ENCRYPTION_MASTER_KEY``, or, unset, from a public development
-master (which protects nothing; production logs a warning). A KEK wraps the data keys of its
-PIN's people (``services.person_keys``) and never touches the database.
+master (which protects nothing, so production refuses it: a PIN without a key of its own has
+none there). A KEK wraps the data keys of its PIN's people (``services.person_keys``) and
+never touches the database.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import base64
 import binascii
 import hashlib
 import json
-import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,9 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from domain.pin import pin_id_for
-from services.settings import Settings
-
-log = logging.getLogger(__name__)
+from services.settings import Environment, Settings
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -67,16 +65,16 @@ class ConfiguredKeyEncryptionKeys:
     """Key-encryption keys from configuration: one per PIN, else derived from a master key.
 
     A PIN listed in ``keys`` uses its own key; any other PIN's key is derived from
-    ``master`` with HKDF-SHA256 (the PIN's id as context).
+    ``master`` with HKDF-SHA256 (the PIN's id as context), and without a master it has none.
     """
 
-    def __init__(self, keys: Mapping[UUID, bytes], master: bytes) -> None:
+    def __init__(self, keys: Mapping[UUID, bytes], master: bytes | None) -> None:
         for tenant_id, key in keys.items():
             if len(key) != KEY_BYTES:
                 raise KeyConfigurationError(
                     f"The key-encryption key of PIN {tenant_id} must be {KEY_BYTES} bytes."
                 )
-        if len(master) != KEY_BYTES:
+        if master is not None and len(master) != KEY_BYTES:
             raise KeyConfigurationError(f"The master key must be {KEY_BYTES} bytes.")
         self._keys = dict(keys)
         self._master = master
@@ -85,6 +83,11 @@ class ConfiguredKeyEncryptionKeys:
     def _kek(self, tenant_id: UUID) -> bytes:
         key = self._keys.get(tenant_id) or self._derived.get(tenant_id)
         if key is None:
+            if self._master is None:
+                raise KeyConfigurationError(
+                    f"PIN {tenant_id} has no key-encryption key: list it in "
+                    "MENTORING_KEY_ENCRYPTION_KEYS or set MENTORING_KEY_ENCRYPTION_MASTER_KEY."
+                )
             key = HKDF(
                 algorithm=hashes.SHA256(),
                 length=KEY_BYTES,
@@ -155,18 +158,20 @@ def parse_key_encryption_keys(value: str | None) -> dict[UUID, bytes]:
 
 
 def key_encryption_keys(settings: Settings) -> ConfiguredKeyEncryptionKeys:
-    """The KEKs the settings name; a development master (loudly, in production) otherwise."""
+    """The KEKs the settings name; the development master only outside production."""
     keys = parse_key_encryption_keys(settings.key_encryption_keys)
+    master: bytes | None
     if settings.key_encryption_master_key:
         master = _decode_key(
             "MENTORING_KEY_ENCRYPTION_MASTER_KEY", settings.key_encryption_master_key
         )
-    else:
+    elif settings.environment != Environment.PRODUCTION:
         master = DEVELOPMENT_MASTER_KEY
-        if settings.environment == "production":
-            log.warning(
-                "MENTORING_KEY_ENCRYPTION_MASTER_KEY is not set: PINs without a key in "
-                "MENTORING_KEY_ENCRYPTION_KEYS use the public development key, which protects "
-                "nothing. Configure keys before storing real personal data (docs/privacy.md)."
-            )
+    elif keys:
+        master = None
+    else:
+        raise KeyConfigurationError(
+            "Set MENTORING_KEY_ENCRYPTION_MASTER_KEY (or MENTORING_KEY_ENCRYPTION_KEYS): "
+            "production does not protect personal data with the public development key."
+        )
     return ConfiguredKeyEncryptionKeys(keys, master)

@@ -7,10 +7,34 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me-0123456789"  # noqa: S105
+MIN_JWT_SECRET_BYTES = 32
+"""The shortest HS256 secret production accepts: as long as the hash (RFC 7518, 3.2)."""
+
+
+class Environment(StrEnum):
+    """Development runs on public defaults; production refuses them (``production_problems``)."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Secret(StrEnum):
+    """A secret a process uses; in production it must come from configuration."""
+
+    TOKENS = "tokens"
+    """What checks bearer tokens: the HS256 secret, or (RS256) a public key or JWKS URL."""
+    PERSONAL_DATA = "personal data"
+    """The key-encryption keys: every process that opens the event store uses them."""
+    AUDIT_SIGNING = "audit signing"
+    """The Ed25519 key of audit checkpoints."""
+
+
+class ConfigurationError(Exception):
+    """The configuration cannot run this process; the message is one line naming the variables."""
 
 
 class OnPoison(StrEnum):
@@ -78,7 +102,10 @@ class Settings(BaseSettings):
     statistics_threshold: int = Field(
         default=10, ge=1, description="Counts below this are suppressed in cross-PIN statistics"
     )
-    environment: str = Field(default="development", description="development or production")
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="development, or production: every secret a process uses must be configured",
+    )
     read_role_password: str | None = Field(
         default=None, description="Password of the read role, if the server asks for one"
     )
@@ -89,7 +116,10 @@ class Settings(BaseSettings):
     jwt_algorithm: str = Field(
         default="HS256", pattern="^(HS256|RS256)$", description="HS256 (local) or RS256"
     )
-    jwt_secret: str = Field(default=DEVELOPMENT_SECRET, description="HS256 secret for tokens")
+    jwt_secret: str = Field(
+        default=DEVELOPMENT_SECRET,
+        description="HS256 secret for tokens; production needs its own, of at least 32 bytes",
+    )
     jwt_public_key: str | None = Field(
         default=None, description="RS256: PEM public key that verifies tokens"
     )
@@ -124,8 +154,45 @@ class Settings(BaseSettings):
     key_encryption_master_key: str | None = Field(
         default=None,
         description="base64 of 32 bytes; the key-encryption key of a PIN not listed in "
-        "key_encryption_keys is derived from it (HKDF). Unset: a public development key",
+        "key_encryption_keys is derived from it (HKDF). Unset: a public development key "
+        "(refused in production)",
     )
+
+    def production_problems(self, *uses: Secret) -> list[str]:
+        """Why a production process using ``uses`` may not start: one clause per variable.
+
+        Empty outside production. In production no secret may come from a default, since the
+        defaults are public (this file, ``services.key_encryption_keys``).
+        """
+        if self.environment != Environment.PRODUCTION:
+            return []
+        problems = []
+        if Secret.TOKENS in uses:
+            problems.extend(self._token_problems())
+        if Secret.PERSONAL_DATA in uses and not (
+            _given(self.key_encryption_master_key) or _given(self.key_encryption_keys)
+        ):
+            problems.append(
+                "MENTORING_KEY_ENCRYPTION_MASTER_KEY (or MENTORING_KEY_ENCRYPTION_KEYS) is not set"
+            )
+        if Secret.AUDIT_SIGNING in uses and not _given(self.audit_signing_key):
+            problems.append("MENTORING_AUDIT_SIGNING_KEY is not set")
+        return problems
+
+    def _token_problems(self) -> list[str]:
+        if self.jwt_algorithm == "RS256":
+            if _given(self.jwt_public_key) or _given(self.jwt_jwks_url):
+                return []
+            return ["MENTORING_JWT_PUBLIC_KEY or MENTORING_JWT_JWKS_URL is not set (RS256)"]
+        if "jwt_secret" not in self.model_fields_set or not self.jwt_secret.strip():
+            return ["MENTORING_JWT_SECRET is not set"]
+        if self.jwt_secret == DEVELOPMENT_SECRET:
+            return ["MENTORING_JWT_SECRET is the public development secret"]
+        size = len(self.jwt_secret.encode())
+        if size < MIN_JWT_SECRET_BYTES:
+            least = MIN_JWT_SECRET_BYTES
+            return [f"MENTORING_JWT_SECRET is too short ({size} bytes; at least {least})"]
+        return []
 
     @property
     def uses_postgres(self) -> bool:
@@ -148,6 +215,32 @@ class Settings(BaseSettings):
         if self.uses_postgres:
             return self.database_url
         return f"sqlite:///{self.event_store_path.with_name('readmodels.db')}"
+
+
+def load_settings(*uses: Secret) -> Settings:
+    """The settings from the environment, for a process that uses the secrets ``uses``.
+
+    Every entry point starts here, before it does any work: a value the settings refuse, or in
+    production a secret of ``uses`` that is missing or public, raises ``ConfigurationError``.
+    """
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        # Never the input: it may be a secret.
+        reasons = "; ".join(f"{_variable(e['loc'])}: {e['msg']}" for e in error.errors())
+        raise ConfigurationError(f"Invalid configuration: {reasons}.") from None
+    problems = settings.production_problems(*uses)
+    if problems:
+        raise ConfigurationError(f"Refusing to start in production: {'; '.join(problems)}.")
+    return settings
+
+
+def _variable(location: tuple[int | str, ...]) -> str:
+    return "MENTORING_" + "_".join(map(str, location)).upper()
+
+
+def _given(value: str | None) -> bool:
+    return bool(value and value.strip())
 
 
 def postgres_env(url: str) -> dict[str, str]:

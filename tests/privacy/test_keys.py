@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import os
 import sqlite3
 from datetime import date
@@ -229,13 +228,20 @@ class TestConfiguration:
         with pytest.raises(KeyConfigurationError):
             parse_key_encryption_keys(value)
 
-    def test_production_without_keys_is_warned_about(
-        self, caplog: pytest.LogCaptureFixture
-    ) -> None:
-        with caplog.at_level(logging.WARNING):
+    def test_production_never_uses_the_public_development_key(self) -> None:
+        with pytest.raises(KeyConfigurationError, match="MENTORING_KEY_ENCRYPTION_MASTER_KEY"):
             key_encryption_keys(Settings(environment="production"))
 
-        assert "MENTORING_KEY_ENCRYPTION_MASTER_KEY is not set" in caplog.text
+    def test_in_production_a_pin_without_a_key_of_its_own_or_a_master_has_none(self) -> None:
+        keys = key_encryption_keys(
+            Settings(
+                environment="production", key_encryption_keys=json.dumps({"arec": _random_key()})
+            )
+        )
+
+        assert keys.fingerprint(pin_id_for("arec"))
+        with pytest.raises(KeyConfigurationError, match=str(pin_id_for("cniea"))):
+            keys.fingerprint(pin_id_for("cniea"))
 
     def test_each_pin_has_its_own_key_encryption_key(self) -> None:
         keys = key_encryption_keys(Settings(key_encryption_master_key=_random_key()))
