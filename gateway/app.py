@@ -11,13 +11,14 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import HTTPConnection
-from strawberry.fastapi import GraphQLRouter
 
 from gateway.audit_trail import public_key_document
 from gateway.auth import Authenticator
 from gateway.bootstrap import Platform
 from gateway.consistency import ConsistencyWaits
 from gateway.context import RequestContext
+from gateway.graphql_router import MentoringGraphQLRouter
+from gateway.graphql_ws import PROTOCOLS as WEBSOCKET_PROTOCOLS
 from gateway.protection import BodyLimit, JsonBody, Timeout, load_allow_list
 from gateway.schema import build_schema
 from projections.tenant_views import LAG_EVENTS, LAG_SECONDS
@@ -62,11 +63,12 @@ def create_app(platform: Platform) -> FastAPI:
 
     app = FastAPI(title="Group mentoring platform", lifespan=lifespan)
     app.include_router(
-        GraphQLRouter(
+        MentoringGraphQLRouter(
             schema,
             context_getter=context,
             graphql_ide="graphiql" if development else None,
             allow_queries_via_get=False,
+            subscription_protocols=WEBSOCKET_PROTOCOLS,
         ),
         prefix="/graphql",
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule
-from graphql.error import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry.extensions import (
     AddValidationRules,
@@ -54,6 +54,23 @@ Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)
 
 
+class CachedParser(ParserCache):
+    """strawberry's ``ParserCache``, except that a document which does not parse is left for
+    strawberry to parse again inside its own error handling. (From ``ParserCache.on_parse``
+    the syntax error escapes ``Schema.stream`` and a WebSocket subscriber gets a bare
+    ``complete``; over HTTP it is caught elsewhere.)"""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        except GraphQLError:
+            context.graphql_document = None
+        yield
+
+
 class MentoringSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -80,7 +97,7 @@ def build_schema(
         document_limits(MAX_DEPTH, MAX_ALIASES, MAX_FIELDS),
     ]
     extensions += [
-        lambda: ParserCache(maxsize=256),
+        lambda: CachedParser(maxsize=256),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=256),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

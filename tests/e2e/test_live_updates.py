@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
+from starlette.websockets import WebSocketDisconnect
 
 from gateway.app import create_app
 from gateway.auth import issue_token
@@ -55,13 +57,13 @@ def test_a_coordinator_hears_their_pins_activity_and_not_another_pins(platform: 
 
 
 def test_a_subscription_without_valid_credentials_is_refused(platform: Platform) -> None:
+    """graphql-transport-ws: bad credentials in connection_init close the socket with 4403
+    (Forbidden) before any acknowledgement."""
     with (
         TestClient(create_app(platform)) as client,
         client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
     ):
-        _subscribe(ws, "forged.token.value")
-        message = _next(ws)
-        assert message["type"] == "next"
-        assert message["payload"]["data"] is None
-        assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-        assert _next(ws)["type"] == "complete"
+        ws.send_json({"type": "connection_init", "payload": {"Authorization": "Bearer forged"}})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+        assert closed.value.code == 4403
