@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,56 @@ def test_demo_seeds_once_and_prints_counts_per_pin(store_env: Path) -> None:
     assert again["pins"] == summary["pins"]
     assert (store_env / "events.db").exists()
     assert (store_env / "readmodels.db").exists()
+
+
+HEAVY = ("scipy", "numpy", "strawberry", "graphql", "fastapi", "uvicorn", "kafka", "psycopg")
+IMPORTED = "sorted({m.partition('.')[0] for m in sys.modules} & set(sys.argv[1].split(',')))"
+
+
+def _python(script: str) -> list[str]:
+    """Run ``script`` in a fresh interpreter; it prints the heavy libraries it has loaded."""
+    result = subprocess.run(
+        [sys.executable, "-c", script, ",".join(HEAVY)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    loaded: list[str] = json.loads(result.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["serve", "--help"], ["relay", "--help"], ["match", "propose", "--help"]],
+    ids=" ".join,
+)
+def test_the_help_of_the_cli_loads_none_of_the_heavy_libraries(argv: list[str]) -> None:
+    script = f"""
+import json, sys
+from gateway.cli import app
+try:
+    app({argv!r}, prog_name="mentoring")
+except SystemExit:
+    pass
+print(json.dumps({IMPORTED}))
+"""
+    assert _python(script) == []
+
+
+@pytest.mark.parametrize("argv", [["relay"], ["project"], ["audit", "follow"]], ids=" ".join)
+def test_long_running_commands_handle_signals_before_they_import_or_connect(
+    argv: list[str],
+) -> None:
+    script = f"""
+import json, sys
+from gateway.cli import app, startup
+
+def stop_here():
+    print(json.dumps({IMPORTED}))
+    raise SystemExit(0)
+
+startup.stop_on_signals = stop_here
+app({argv!r}, prog_name="mentoring")
+"""
+    assert _python(script) == []

@@ -6,20 +6,25 @@ so tests can kill them (SIGKILL) where a crash would hit.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import IO
 
 import psycopg
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kafka import KafkaConsumer, TopicPartition
 
 from domain.cohort import Cohort
@@ -49,6 +54,61 @@ READ_MODEL_TABLES = (
 )
 
 
+class Lines:
+    """What a process writes to one stream, read line by line as it comes (the pipe never fills)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._lines: list[str] = []
+        self._ended = False
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._reader.start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        for raw in iter(stream.readline, b""):
+            with self._changed:
+                self._lines.append(raw.decode(errors="replace").rstrip())
+                self._changed.notify_all()
+        with self._changed:
+            self._ended = True
+            self._changed.notify_all()
+
+    def wait_for(self, text: str, timeout: float) -> str:
+        """The first line holding ``text``; fails after ``timeout`` or when the stream ends."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = next((line for line in self._lines if text in line), None)
+                if found is not None:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._ended:
+                    why = "the stream ended" if self._ended else f"none within {timeout} s"
+                    pytest.fail(f"no line with {text!r} ({why}); it wrote:\n{self.text()[-3000:]}")
+                self._changed.wait(remaining)
+
+    def text(self) -> str:
+        return "\n".join(self._lines)
+
+    def join(self, timeout: float) -> None:
+        self._reader.join(timeout)
+
+
+def production_secrets() -> dict[str, str]:
+    """Every secret a production process needs, freshly generated: none is a default."""
+    audit_key = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return {
+        "MENTORING_ENVIRONMENT": "production",
+        "MENTORING_JWT_SECRET": base64.urlsafe_b64encode(os.urandom(48)).decode(),
+        "MENTORING_KEY_ENCRYPTION_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "MENTORING_AUDIT_SIGNING_KEY": audit_key.decode(),
+    }
+
+
 @dataclass
 class ProductionPath:
     """One isolated production setup: a fresh database, topic and consumer group."""
@@ -58,6 +118,8 @@ class ProductionPath:
     topic: str
     group: str
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    stderr: dict[int, Lines] = field(default_factory=dict)
+    """What each started process (by pid) writes to stderr, where it logs."""
 
     @property
     def settings(self) -> Settings:
@@ -89,11 +151,19 @@ class ProductionPath:
             [sys.executable, "-m", "gateway.cli", *command],
             cwd=ROOT,
             env=self.env(**env),
-            stdout=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
         self.processes.append(process)
+        assert process.stderr is not None
+        self.stderr[process.pid] = Lines(process.stderr)
         return process
+
+    def wait_for_line(
+        self, process: subprocess.Popen[bytes], text: str, timeout: float = 60
+    ) -> str:
+        """Wait until ``process`` logs a line holding ``text`` (e.g. "... ready")."""
+        return self.stderr[process.pid].wait_for(text, timeout)
 
     def run(
         self, *command: str, timeout: float = 120, **env: str
@@ -182,9 +252,9 @@ def production() -> Iterator[ProductionPath]:
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
-            for stream in (process.stdout, process.stderr):
-                if stream:
-                    stream.close()
+            path.stderr[process.pid].join(timeout=10)
+            if process.stderr:
+                process.stderr.close()
 
 
 @pytest.fixture

@@ -28,6 +28,8 @@ def test_two_followers_build_one_audit_log_and_sign_it(
     followers = [
         production.start("audit", "follow", MENTORING_AUDIT_SIGNING_KEY=key) for _ in range(2)
     ]
+    for follower in followers:  # its SIGTERM handler is installed and it is connected
+        production.wait_for_line(follower, "audit follower ready")
     stored = records_after(store, 0, head + 1)
 
     wait_until(lambda: audit_head(production)[0] == len(stored), 60, "the audit log caught up")
@@ -38,7 +40,7 @@ def test_two_followers_build_one_audit_log_and_sign_it(
     )
     for follower in followers:
         follower.send_signal(signal.SIGTERM)
-        assert follower.wait(timeout=20) == 0
+        assert follower.wait(timeout=20) == 0, production.stderr[follower.pid].text()
 
     assert audit_head(production)[1] == MemoryTree(r.leaf_hash() for r in stored).root()
     assert production.scalar("SELECT count(*) FROM readmodels.audit_leaves") == len(stored)

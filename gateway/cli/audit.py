@@ -9,28 +9,21 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import signal
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import psycopg
 import typer
-from rich.console import Console
 
-from domain.pin import pin_id_for
-from gateway.audit_files import export, verify
-from gateway.audit_trail import AuditTrail, LogRewritten, NoCheckpoint
-from projections.audit_log import UnknownTreeSize
-from projections.database import open_read_models
-from projections.funder_report import rows
-from services.audit_signing import SigningKeyError, parse_public_key
-from services.settings import Settings
-from services.store import build_store
+from gateway.cli import startup
+
+if TYPE_CHECKING:
+    from gateway.audit_trail import AuditTrail
+
+log = logging.getLogger("mentoring.cli")
 
 audit_app = typer.Typer(
     help="The audit trail: follow the store, sign checkpoints, export, prove, verify offline.",
@@ -40,7 +33,6 @@ prove_app = typer.Typer(
     help="Print an inclusion or consistency proof as JSON.", no_args_is_help=True
 )
 audit_app.add_typer(prove_app, name="prove")
-err = Console(stderr=True)
 
 PinOption = Annotated[
     str | None, typer.Option("--pin", help="A PIN's tree (slug); default: the global tree.")
@@ -48,9 +40,21 @@ PinOption = Annotated[
 
 
 @contextmanager
-def _trail() -> Iterator[AuditTrail]:
-    """The audit trail over the configured store and read models, caught up."""
-    settings = Settings()
+def _trail(*, signs: bool) -> Iterator[AuditTrail]:
+    """The audit trail over the configured store and read models, caught up.
+
+    ``signs``: the command signs checkpoints or shows the key, so production needs the key.
+    """
+    from services.settings import Secret
+
+    uses = (Secret.PERSONAL_DATA, Secret.AUDIT_SIGNING) if signs else (Secret.PERSONAL_DATA,)
+    settings = startup.settings(*uses)
+    from gateway.audit_trail import AuditTrail, LogRewritten, NoCheckpoint
+    from projections.audit_log import UnknownTreeSize
+    from projections.database import open_read_models
+    from services.audit_signing import SigningKeyError
+    from services.store import build_store
+
     store = build_store(settings)
     read_models = open_read_models(
         settings.read_models_url,
@@ -64,11 +68,9 @@ def _trail() -> Iterator[AuditTrail]:
         trail.pump()
         yield trail
     except (SigningKeyError, LogRewritten) as error:
-        err.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from None
+        startup.fail(str(error))
     except (NoCheckpoint, UnknownTreeSize, LookupError, ValueError) as error:
-        err.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from None
+        startup.fail(str(error))
     finally:
         read_models.close()
         store.close()
@@ -85,36 +87,39 @@ def follow(
     ] = False,
 ) -> None:
     """Run the audit projection: follow the store, sign checkpoints on schedule."""
+    stopping = startup.stop_on_signals()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
+    import psycopg
+
     try:
-        with _trail() as trail:
+        with _trail(signs=True) as trail:
             if drain:
                 issued = trail.checkpoint_if_due()
                 head = trail.log.head()
-                err.print(f"audit log at {head.size} events; signed {len(issued)} checkpoint(s)")
+                typer.echo(
+                    f"audit log at {head.size} events; signed {len(issued)} checkpoint(s)",
+                    err=True,
+                )
                 return
+            log.info("audit follower ready")
             trail.follow(stopping, trail.settings.relay_poll_interval)
     except psycopg.OperationalError as error:
-        err.print(f"[red]audit: lost the database ({error}); exiting to restart cleanly.[/red]")
-        raise typer.Exit(1) from None
+        startup.fail(f"audit: lost the database ({error}); exiting to restart cleanly.", 1)
 
 
 @audit_app.command()
 def checkpoint(pin: PinOption = None) -> None:
     """Sign a checkpoint of the tree now and print it (JSON); unchanged trees keep theirs."""
-    with _trail() as trail:
+    with _trail(signs=True) as trail:
         _print(trail.issue_checkpoint(trail.tree(pin)).to_json())
 
 
 @audit_app.command("checkpoints")
 def list_checkpoints(pin: PinOption = None) -> None:
     """Print the tree's signed checkpoints (JSON, newest first)."""
-    with _trail() as trail:
+    with _trail(signs=False) as trail:
         _print([c.to_json() for c in trail.log.checkpoints(trail.tree(pin))])
 
 
@@ -123,7 +128,7 @@ def public_key(
     pem: Annotated[bool, typer.Option(help="PEM instead of base64.")] = False,
 ) -> None:
     """Print the public key that verifies checkpoints."""
-    with _trail() as trail:
+    with _trail(signs=True) as trail:
         typer.echo(trail.signer.public_key_pem if pem else trail.signer.public_key_base64)
 
 
@@ -133,9 +138,11 @@ def export_command(
     pin: PinOption = None,
 ) -> None:
     """Write the event export: events.jsonl, checkpoints.json, public-key.pem, manifest.json."""
-    with _trail() as trail:
+    from gateway.audit_files import export
+
+    with _trail(signs=True) as trail:
         count = export(trail, folder, trail.tree(pin))
-    err.print(f"exported {count} event(s) to {folder}")
+    typer.echo(f"exported {count} event(s) to {folder}", err=True)
 
 
 @prove_app.command()
@@ -147,7 +154,7 @@ def inclusion(
     pin: PinOption = None,
 ) -> None:
     """Prove that the event at a store position is in the tree."""
-    with _trail() as trail:
+    with _trail(signs=False) as trail:
         _print(trail.inclusion_document(trail.tree(pin), position, tree_size))
 
 
@@ -160,7 +167,7 @@ def consistency(
     pin: PinOption = None,
 ) -> None:
     """Prove that the tree of OLD leaves is a prefix of the tree of NEW leaves."""
-    with _trail() as trail:
+    with _trail(signs=False) as trail:
         _print(trail.consistency_document(trail.tree(pin), old, new))
 
 
@@ -177,6 +184,9 @@ def verify_command(
     report: Annotated[list[Path] | None, typer.Option(help="Report files to recompute.")] = None,
 ) -> None:
     """Verify offline, from files only; exit 1 and name the first mismatch if any check fails."""
+    from gateway.audit_files import verify
+    from services.audit_signing import parse_public_key
+
     key = parse_public_key(public_key.read_text()) if public_key else None
     verifier = verify(
         folder,
@@ -211,7 +221,10 @@ def report(
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
 ) -> None:
     """The funder report (cohorts, rounds, programme), from the latest signed checkpoint."""
-    with _trail() as trail:
+    from domain.pin import pin_id_for
+    from projections.funder_report import rows
+
+    with _trail(signs=new_checkpoint) as trail:
         if new_checkpoint:
             trail.issue_checkpoint()
         document = trail.report(str(pin_id_for(pin)) if pin else None)

@@ -13,29 +13,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn
 
-from domain.errors import DomainError, InvalidValue
-from domain.pin import pin_id_for
-from gateway.bootstrap import Platform, build_platform
-from projections import privacy_queries as pq
-from services import privacy_use_cases as pu
+from gateway.cli import startup
 from services.context import Role, TenantContext
 from services.errors import BadInput, ServiceError
-from services.retention import cutoff, erase_all, parse_period, programme_activity
-from services.use_cases import Changed
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from gateway.bootstrap import Platform
 
 erase_app = typer.Typer(
     help="Erase a person: destroy their data key, record the erasure, purge the read models.",
     no_args_is_help=True,
     add_completion=False,
 )
-err = Console(stderr=True)
 
 TenantOption = Annotated[str, typer.Option(help="Your PIN's slug (you act as its coordinator).")]
 PersonArgument = Annotated[str, typer.Argument(help="The person's id.")]
@@ -51,29 +47,39 @@ def _id(value: str) -> UUID:
 @contextmanager
 def _platform() -> Iterator[Platform]:
     """The platform; service and domain errors become one-line messages and an exit status."""
-    platform = build_platform()
+    from services.settings import Secret
+
+    settings = startup.settings(Secret.PERSONAL_DATA)
+    from domain.errors import DomainError, InvalidValue
+    from gateway.bootstrap import build_platform
+
+    platform = build_platform(settings)
     try:
         yield platform
     except (ServiceError, DomainError) as error:
         default = "BAD_INPUT" if isinstance(error, InvalidValue) else "INVARIANT_VIOLATION"
-        err.print(f"[red]{getattr(error, 'code', default)}: {error}[/red]")
-        raise typer.Exit(2 if isinstance(error, (BadInput, InvalidValue)) else 1) from None
+        startup.fail(
+            f"{getattr(error, 'code', default)}: {error}",
+            2 if isinstance(error, (BadInput, InvalidValue)) else 1,
+        )
     finally:
         platform.close()
 
 
 def _coordinator(tenant: str) -> TenantContext:
+    from domain.pin import pin_id_for
+
     return TenantContext(pin_id_for(tenant), Role.COORDINATOR, f"{tenant}-coordinator-cli")
 
 
 def _erase(kind: str, person: str, tenant: str) -> None:
+    from services import privacy_use_cases as pu
+
     with _platform() as platform:
         use_case = pu.erase_mentee if kind == "mentee" else pu.erase_mentor
-        changed: Changed = use_case(
-            platform.store, pu.ErasePerson(_id(person)), _coordinator(tenant)
-        )
+        changed = use_case(platform.store, pu.ErasePerson(_id(person)), _coordinator(tenant))
         platform.catch_up(changed.position)
-        err.print(f"erased {kind} {changed.id}; position {changed.position}")
+        typer.echo(f"erased {kind} {changed.id}; position {changed.position}", err=True)
 
 
 @erase_app.command("mentee")
@@ -96,6 +102,9 @@ def export(
     ] = None,
 ) -> None:
     """Access export: everything held about one person of your PIN, as JSON."""
+    from projections import privacy_queries as pq
+    from services import privacy_use_cases as pu
+
     with _platform() as platform:
         caller, ident = _coordinator(tenant), _id(person)
         document = pu.person_record(platform.store, ident, caller)
@@ -106,7 +115,7 @@ def export(
         typer.echo(text, nl=False)
     else:
         output.write_text(text)
-        err.print(f"wrote {output}")
+        typer.echo(f"wrote {output}", err=True)
 
 
 def retention(
@@ -120,11 +129,14 @@ def retention(
     ] = None,
 ) -> None:
     """Erase the people whose last programme activity is older than the period (idempotent)."""
+    from domain.errors import InvalidValue
+    from domain.pin import pin_id_for
+    from services.retention import cutoff, erase_all, parse_period, programme_activity
+
     try:
         parse_period(older_than)
     except InvalidValue as error:
-        err.print(f"[red]BAD_INPUT: {error}[/red]")
-        raise typer.Exit(2) from None
+        startup.fail(f"BAD_INPUT: {error}")
     with _platform() as platform:
         try:
             day = date.fromisoformat(today) if today else date.today()
@@ -143,19 +155,22 @@ def retention(
             typer.echo(f"{person.kind}\t{person.person_id}\t{person.tenant_id}\t{person.last}")
         if dry_run or not people:
             what = "would be erased" if dry_run else "to erase"
-            err.print(f"{len(people)} people {what} (last activity before {before}).")
+            typer.echo(f"{len(people)} people {what} (last activity before {before}).", err=True)
             return
         with _progress() as progress:
             task = progress.add_task("erasing", total=len(people))
             erased = erase_all(store, people, lambda _: progress.advance(task))
         platform.catch_up(store.recorder.max_notification_id() or 0)
-        err.print(f"erased {erased} people (last activity before {before}).")
+        typer.echo(f"erased {erased} people (last activity before {before}).", err=True)
 
 
 def _progress() -> Progress:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.completed:,} / {task.total:,}"),
-        console=err,
+        console=Console(stderr=True),
     )

@@ -9,38 +9,35 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
-from typing import Annotated, Any
+from dataclasses import asdict, replace
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from domain.errors import DomainError, InvalidValue
-from domain.matching import KeptApart, Pinned, Weights
-from domain.matching_explanations import Evaluation
-from domain.pin import pin_id_for
-from domain.proposal import Move, SolverReport, group_name
-from gateway.bootstrap import Platform, build_platform
-from projections import matching_queries as mq
-from services import matching_use_cases as mu
+from gateway.cli import startup
 from services.context import Role, TenantContext
 from services.errors import BadInput, NotFound, ServiceError
-from services.matching import commands as mc
-from services.matching.solver import DEFAULT_TIME_LIMIT
-from services.use_cases import Changed
 
-match = typer.Typer(
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from domain.matching import Weights
+    from gateway.bootstrap import Platform
+    from projections.matching_queries import ProposalRow
+    from services.use_cases import Changed
+
+match_app = typer.Typer(
     help="Form groups: propose them for a cohort, review, edit, then accept or reject.",
     no_args_is_help=True,
     add_completion=False,
 )
-err = Console(stderr=True)
 
 
 def _out() -> Console:
     """A console for standard output, as wide as the terminal is now (COLUMNS)."""
+    from rich.console import Console
+
     return Console()
 
 
@@ -67,6 +64,9 @@ def _pairs(values: list[str], what: str) -> list[tuple[str, str]]:
 
 
 def _weights(values: list[str]) -> Weights:
+    from domain.errors import InvalidValue
+    from domain.matching import Weights
+
     data = {}
     for key, value in _pairs(values, "--weight"):
         try:
@@ -79,13 +79,22 @@ def _weights(values: list[str]) -> Weights:
 @contextmanager
 def _session(tenant: str) -> Iterator[tuple[Platform, TenantContext]]:
     """The platform, and the caller: the coordinator of ``tenant``; errors become messages."""
-    platform = build_platform()
+    from services.settings import Secret
+
+    settings = startup.settings(Secret.PERSONAL_DATA)
+    from domain.errors import DomainError, InvalidValue
+    from domain.pin import pin_id_for
+    from gateway.bootstrap import build_platform
+
+    platform = build_platform(settings)
     caller = TenantContext(pin_id_for(tenant), Role.COORDINATOR, f"{tenant}-coordinator-cli")
     try:
         yield platform, caller
     except (ServiceError, DomainError) as error:
-        err.print(f"[red]{getattr(error, 'code', 'INVARIANT_VIOLATION')}: {error}[/red]")
-        raise typer.Exit(2 if isinstance(error, (BadInput, InvalidValue)) else 1) from None
+        startup.fail(
+            f"{getattr(error, 'code', 'INVARIANT_VIOLATION')}: {error}",
+            2 if isinstance(error, (BadInput, InvalidValue)) else 1,
+        )
     finally:
         platform.close()
 
@@ -96,13 +105,15 @@ def _run(
     use_case: Callable[..., Changed],
     command: object,
     **kwargs: Any,
-) -> mq.ProposalRow:
+) -> ProposalRow:
     changed = use_case(platform.store, command, caller, **kwargs)
     platform.catch_up(changed.position)
     return _read(platform, caller, str(changed.id))
 
 
-def _read(platform: Platform, caller: TenantContext, ident: str) -> mq.ProposalRow:
+def _read(platform: Platform, caller: TenantContext, ident: str) -> ProposalRow:
+    from projections import matching_queries as mq
+
     with platform.read_models.reading(str(caller.tenant_id)) as conn:
         row = mq.proposal(conn, str(caller.tenant_id), ident)
     if row is None:
@@ -110,7 +121,10 @@ def _read(platform: Platform, caller: TenantContext, ident: str) -> mq.ProposalR
     return row
 
 
-def _names(platform: Platform, caller: TenantContext, row: mq.ProposalRow) -> dict[str, str]:
+def _names(platform: Platform, caller: TenantContext, row: ProposalRow) -> dict[str, str]:
+    from domain.matching_explanations import Evaluation
+    from projections import matching_queries as mq
+
     evaluation = Evaluation.from_dict(row.result)
     ids = {str(g.mentor_id) for g in evaluation.groups}
     ids |= {str(m) for g in evaluation.groups for m in g.mentee_ids}
@@ -121,8 +135,13 @@ def _names(platform: Platform, caller: TenantContext, row: mq.ProposalRow) -> di
 
 
 def _print(
-    platform: Platform, caller: TenantContext, tenant: str, row: mq.ProposalRow, as_json: bool
+    platform: Platform, caller: TenantContext, tenant: str, row: ProposalRow, as_json: bool
 ) -> None:
+    from rich.table import Table
+
+    from domain.matching_explanations import Evaluation
+    from domain.proposal import SolverReport, group_name
+
     if as_json:
         typer.echo(json.dumps(asdict(row), indent=2, ensure_ascii=False))
         return
@@ -166,7 +185,7 @@ def _print(
         _out().print(f"Accept with: mentoring match accept {row.id} --tenant {tenant}")
 
 
-@match.command()
+@match_app.command()
 def propose(
     tenant: TenantOption,
     cohort: Annotated[str, typer.Option(help="The cohort's id.")],
@@ -180,10 +199,17 @@ def propose(
     apart: Annotated[
         list[str] | None, typer.Option(help="ID=ID: keep two people apart (repeatable).")
     ] = None,
-    time_limit: Annotated[float, typer.Option(help="Seconds for the solver.")] = DEFAULT_TIME_LIMIT,
+    time_limit: Annotated[
+        float | None, typer.Option(help="Seconds for the solver; default: its own limit.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Propose groups for a cohort from the PIN's mentees in no group (nothing is formed)."""
+    from domain.matching import KeptApart, Pinned
+    from projections import matching_queries as mq
+    from services import matching_use_cases as mu
+    from services.matching import commands as mc
+
     with _session(tenant) as (platform, caller):
         command = mc.ProposeGroups(
             cohort_id=_id(cohort, "--cohort"),
@@ -195,15 +221,16 @@ def propose(
                 KeptApart(_id(a, "--apart"), _id(b, "--apart"))
                 for a, b in _pairs(apart or [], "--apart")
             ],
-            time_limit=time_limit,
         )
+        if time_limit is not None:
+            command = replace(command, time_limit=time_limit)
         platform.catch_up(platform.store.recorder.max_notification_id() or 0)
         candidates = mq.ReadModelCandidates(platform.read_models)
         row = _run(platform, caller, mu.propose_groups, command, candidates=candidates)
         _print(platform, caller, tenant, row, as_json)
 
 
-@match.command()
+@match_app.command()
 def show(proposal: ProposalArgument, tenant: TenantOption, as_json: JsonOption = False) -> None:
     """Show a proposal: its groups, the mentees left out, and why."""
     with _session(tenant) as (platform, caller):
@@ -216,12 +243,17 @@ def show(proposal: ProposalArgument, tenant: TenantOption, as_json: JsonOption =
         )
 
 
-@match.command("list")
+@match_app.command("list")
 def list_proposals(
     tenant: TenantOption,
     cohort: Annotated[str | None, typer.Option(help="Only this cohort's proposals.")] = None,
 ) -> None:
     """List the PIN's proposals, newest first."""
+    from rich.table import Table
+
+    from domain.matching_explanations import Evaluation
+    from projections import matching_queries as mq
+
     with _session(tenant) as (platform, caller):
         with platform.read_models.reading(str(caller.tenant_id)) as conn:
             rows = mq.proposals(
@@ -246,7 +278,7 @@ def list_proposals(
         _out().print(table)
 
 
-@match.command()
+@match_app.command()
 def edit(
     proposal: ProposalArgument,
     tenant: TenantOption,
@@ -257,6 +289,10 @@ def edit(
     as_json: JsonOption = False,
 ) -> None:
     """Move mentees between the proposed groups, or out of them."""
+    from domain.proposal import Move
+    from services import matching_use_cases as mu
+    from services.matching import commands as mc
+
     with _session(tenant) as (platform, caller):
         moves = []
         for mentee, group in _pairs(move, "--move"):
@@ -268,9 +304,12 @@ def edit(
         _print(platform, caller, tenant, _run(platform, caller, mu.edit_proposal, command), as_json)
 
 
-@match.command()
+@match_app.command()
 def accept(proposal: ProposalArgument, tenant: TenantOption) -> None:
     """Form the proposed groups (all or none)."""
+    from services import matching_use_cases as mu
+    from services.matching import commands as mc
+
     with _session(tenant) as (platform, caller):
         command = mc.AcceptProposal(_id(proposal, "proposal"))
         row = _run(platform, caller, mu.accept_proposal, command)
@@ -279,13 +318,16 @@ def accept(proposal: ProposalArgument, tenant: TenantOption) -> None:
             _out().print(f"  {group_id}")
 
 
-@match.command()
+@match_app.command()
 def reject(
     proposal: ProposalArgument,
     tenant: TenantOption,
     reason: Annotated[str | None, typer.Option(help="Why (kept with the proposal).")] = None,
 ) -> None:
     """Reject a proposal; it is kept, with the reason."""
+    from services import matching_use_cases as mu
+    from services.matching import commands as mc
+
     with _session(tenant) as (platform, caller):
         command = mc.RejectProposal(_id(proposal, "proposal"), reason)
         row = _run(platform, caller, mu.reject_proposal, command)

@@ -1,0 +1,62 @@
+"""How every command starts: signals, logging, checked settings; nothing heavy is imported here.
+
+A command imports what it uses inside its function, after these, so ``mentoring --help`` and a
+signal handler come before scipy, strawberry, FastAPI or Kafka are loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from services.settings import Secret, Settings
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Stop the command with ``message`` as one plain line on stderr: no markup, no traceback."""
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def settings(*uses: Secret) -> Settings:
+    """The settings from the environment; stops the command, before any work, when they are
+    invalid or when production lacks a secret of ``uses`` (``services.settings.load_settings``).
+    """
+    from services.settings import ConfigurationError, load_settings
+
+    try:
+        return load_settings(*uses)
+    except ConfigurationError as error:
+        fail(str(error))
+
+
+def stop_on_signals() -> threading.Event:
+    """An event that SIGTERM or SIGINT sets, so long-running commands stop in order.
+
+    Long-running commands call it first, so a signal that comes while they import and
+    connect still ends in an orderly stop (exit 0).
+    """
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    return stopping
+
+
+def configure_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:  # the Kafka client narrates every connection at INFO
+        logging.getLogger("kafka").setLevel(logging.WARNING)
+
+
+def require_kafka(settings: Settings) -> str:
+    if not settings.kafka_bootstrap_servers:
+        fail("Set MENTORING_KAFKA_BOOTSTRAP_SERVERS (host:port of Kafka).")
+    return settings.kafka_bootstrap_servers
