@@ -67,7 +67,7 @@ def create_app(platform: Platform) -> FastAPI:
             schema,
             context_getter=context,
             graphql_ide="graphiql" if development else None,
-            allow_queries_via_get=False,
+            allow_queries_via_get=True,  # queries only; a mutation over GET is 405
             subscription_protocols=WEBSOCKET_PROTOCOLS,
         ),
         prefix="/graphql",

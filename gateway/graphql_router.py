@@ -5,8 +5,12 @@ from __future__ import annotations
 from strawberry.fastapi import GraphQLRouter
 
 from gateway.context import RequestContext
+from gateway.graphql_http import GraphQLOverHTTP
 from gateway.graphql_ws import SubscriptionsOverWebSocket
 
 
-class MentoringGraphQLRouter(SubscriptionsOverWebSocket, GraphQLRouter[RequestContext, None]):
-    """Subscriptions over graphql-transport-ws only (gateway/graphql_ws.py)."""
+class MentoringGraphQLRouter(
+    GraphQLOverHTTP, SubscriptionsOverWebSocket, GraphQLRouter[RequestContext, None]
+):
+    """GET and POST per the GraphQL-over-HTTP specification (gateway/graphql_http.py);
+    subscriptions over graphql-transport-ws only (gateway/graphql_ws.py)."""

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 from gateway.errors import BadInputError
+from gateway.graphql_http_protocol import JSON, Refusal, negotiate, refusal_body, request_json
 from services.errors import Forbidden
 
 log = logging.getLogger(__name__)
@@ -34,15 +35,16 @@ DEFAULT_LIST_SIZE = 10  # assumed length of a nested list without `first`
 PAGE_ARGUMENT = "first"
 
 
-async def _json_error(send: Send, status: int, code: str, message: str) -> None:
-    body = json.dumps(
-        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
-    )
+async def _json_error(
+    send: Send, status: int, code: str, message: str, media_type: str = JSON
+) -> None:
+    """A refusal as a GraphQL response of one request error (no ``data``: nothing ran)."""
+    body = json.dumps(refusal_body(message, code))
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json")],
+            "headers": [(b"content-type", f"{media_type}; charset=utf-8".encode())],
         }
     )
     await send({"type": "http.response.body", "body": body.encode()})
@@ -82,17 +84,22 @@ class BodyLimit:
 
 
 class JsonBody:
-    """Refuse a POST whose JSON body is not an object (400, BAD_INPUT) before GraphQL sees it."""
+    """Refuse a JSON POST whose body is not a JSON object (400, BAD_INPUT) before the GraphQL
+    route and its dependencies run; the route makes the same checks (gateway/graphql_http.py)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        accept = headers.get(b"accept")
+        media_type = negotiate(accept.decode("latin-1") if accept is not None else None)
         if (
             scope["type"] != "http"
             or scope.get("method") != "POST"
-            or not headers.get(b"content-type", b"").startswith(b"application/json")
+            or content_type != JSON.encode()
+            or media_type is None  # the route answers 406
         ):
             await self.app(scope, receive, send)
             return
@@ -104,12 +111,9 @@ class JsonBody:
                 break
         body = b"".join(chunks)
         try:
-            document = json.loads(body.decode("utf-8"))
-        except (ValueError, RecursionError):
-            await _json_error(send, 400, "BAD_INPUT", "The request body is not valid JSON.")
-            return
-        if not isinstance(document, dict):
-            await _json_error(send, 400, "BAD_INPUT", "The request body must be a JSON object.")
+            request_json(body)
+        except Refusal as refusal:
+            await _json_error(send, refusal.status_code, "BAD_INPUT", refusal.reason, media_type)
             return
         replayed = False
 

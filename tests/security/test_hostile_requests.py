@@ -171,9 +171,6 @@ KNOWN_BAD_DOCUMENTS = {
     "QueryDepthLimiter raise KeyError('Nope') (strawberry/extensions/query_depth_limiter.py "
     "determine_depth, fragments[fragment_name]) before graphql-core's KnownFragmentNames "
     "rule reports it; gateway/errors.py codes the KeyError INTERNAL.",
-    "subscription over HTTP": "INTERNAL instead of BAD_INPUT: a subscription POSTed to "
-    "/graphql runs as a query and fails with TypeError('Cannot return null for non-nullable "
-    "field Subscription.activity.'), which gateway/errors.py codes INTERNAL.",
 }
 
 
@@ -250,6 +247,13 @@ RAW_CASES: dict[str, Raw] = {
     "application/graphql": Raw(b"{ me { role } }", content_type="application/graphql"),
     "no content type": Raw(b'{"query": "{ me { role } }"}', content_type=None),
     "a GET": Raw(None, method="GET", params={"query": ME}),
+    "a GET of a mutation": Raw(None, method="GET", params={"query": "mutation { __typename }"}),
+    "a GET with variables not JSON": Raw(
+        None, method="GET", params={"query": ME, "variables": "{"}
+    ),
+    "an Accept that allows no JSON": Raw(
+        b'{"query": "{ me { role } }"}', headers={"Accept": "text/html"}
+    ),
     "a PUT": Raw(b'{"query": "{ me { role } }"}', method="PUT"),
     "a DELETE": Raw(None, method="DELETE"),
     "a PATCH": Raw(b'{"query": "{ me { role } }"}', method="PATCH"),
@@ -286,15 +290,10 @@ def test_a_broken_request_is_never_a_server_error(world: World, name: str) -> No
     assert_alive(world)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The GraphQL endpoint's own refusals are plain text without a code: strawberry "
-    "answers 'Unable to parse request body as JSON', 'Unsupported content type', 'Batching is "
-    "not enabled', 'No GraphQL query found in the request', 'queries are not allowed when "
-    "using GET'... as text/plain 400s, and FastAPI answers 405 {'detail': ...}; only the "
-    "gateway's own BodyLimit (413) answers with extensions.code.",
-)
 def test_a_refused_request_says_why_with_an_error_code(world: World) -> None:
+    """strawberry's own refusals are plain-text 400s ('Unsupported content type', 'Batching
+    is not enabled'...) and FastAPI's 405 is {"detail": ...}; the gateway's view
+    (gateway/graphql_http.py) answers each as a GraphQL error with a code."""
     missing = []
     for name, case in RAW_CASES.items():
         if name in KNOWN_5XX:
