@@ -1,10 +1,12 @@
 """The audit trail and funder reports over GraphQL.
 
 The public key is public. Checkpoints and proofs: funders (every tree) and coordinators (the
-global tree and their own PIN's; inclusion proofs of their own PIN's events only). Funder
-reports: funders and network operators see every PIN, small cells suppressed; a coordinator
-sees their own PIN's figures. Every answer names the checkpoint it rests on; ``document``
-fields hold the JSON that ``mentoring audit verify`` checks offline.
+global tree and their own PIN's; inclusion proofs of their own PIN's events only). Signing a
+checkpoint on demand: the platform admin (any tree) and a coordinator (their own PIN's tree);
+the global tree is otherwise signed on schedule, and the funder, who verifies, signs nothing.
+Funder reports: funders and network operators see every PIN, small cells suppressed; a
+coordinator sees their own PIN's figures. Every answer names the checkpoint it rests on;
+``document`` fields hold the JSON that ``mentoring audit verify`` checks offline.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from domain.audit.checkpoint import SignedCheckpoint
 from domain.audit.records import GLOBAL_TREE
 from gateway.audit_trail import AuditTrail, NoCheckpoint
 from gateway.types import Ctx
+from projections import queries as q
 from projections.audit_log import UnknownTreeSize
 from services.context import Role, TenantContext
 from services.errors import BadInput, Forbidden, NotFound
 
 PROOF_ROLES = (Role.FUNDER, Role.COORDINATOR)
+SIGNING_ROLES = (Role.ADMIN, Role.COORDINATOR)
 REPORT_ROLES = (Role.FUNDER, Role.NETWORK, Role.COORDINATOR)
 
 
@@ -270,7 +274,19 @@ class AuditQuery:
 class AuditMutation:
     @strawberry.mutation(description="Sign a checkpoint of the tree now (global, or a PIN's).")
     async def issue_audit_checkpoint(self, info: Ctx, pin: str | None = None) -> AuditCheckpoint:
-        caller = info.context.reader(*PROOF_ROLES)
-        tree, trail = _tree(info, caller, pin), _trail(info)
+        caller = info.context.principal()
+        if caller.role not in SIGNING_ROLES:
+            raise Forbidden(
+                "Checkpoints are signed on schedule; on demand, only the platform admin signs "
+                "one, and a PIN's coordinator one of their own PIN's tree."
+            )
+        tree, trail = _trail(info).tree(pin), _trail(info)
+        if caller.role == Role.COORDINATOR and tree != str(caller.tenant_id):
+            raise Forbidden(
+                "A coordinator signs checkpoints of their own PIN's tree only (pin: your "
+                "PIN's slug); the global tree is signed on schedule."
+            )
+        if tree != GLOBAL_TREE and info.context.read(q.pin, tree) is None:
+            raise NotFound("PIN", pin)  # signs no tree of a PIN that does not exist
         signed = await anyio.to_thread.run_sync(trail.issue_checkpoint, tree)
         return AuditCheckpoint.of(signed)

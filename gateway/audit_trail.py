@@ -171,8 +171,9 @@ class AuditTrail:
         checkpoint = self.log.latest_checkpoint(GLOBAL_TREE)
         if checkpoint is None:
             raise NoCheckpoint(
-                "No audit checkpoint has been signed yet: sign one (`mentoring audit checkpoint`, "
-                "`mentoring report --new-checkpoint`, or the issueAuditCheckpoint mutation)."
+                "No audit checkpoint has been signed yet: the platform's operator signs one "
+                "(`mentoring audit checkpoint`, `mentoring report --new-checkpoint`, or the "
+                "issueAuditCheckpoint mutation as the platform admin)."
             )
         key = f"{checkpoint.tree_size}:{checkpoint.root_hash.hex()}:{threshold}:{tenant or '*'}"
         cached = self.log.cached_report(key)

@@ -4,7 +4,9 @@ API keys that a PIN's coordinator issued to machine clients."""
 from __future__ import annotations
 
 import hmac
+import threading
 import time
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +15,7 @@ import jwt
 from domain.pin import pin_id_for
 from projections import queries as q
 from projections.database import ReadModels
+from projections.privacy_queries import privacy_of
 from services.access import parse_key, secret_hash
 from services.context import Role, TenantContext
 from services.settings import Settings
@@ -21,6 +24,12 @@ PLATFORM_TENANT = UUID(int=0)
 """The tenant of platform-wide roles (network, funder, admin) that belong to no PIN."""
 
 _PIN_ROLES = {Role.COORDINATOR, Role.MENTOR}
+
+MENTOR_RECHECK_SECONDS = 5.0
+"""How long a mentor found active is believed so without asking the read models again: a
+mentor's requests then cost one indexed lookup per few seconds, and an erasure refuses their
+tokens that much later (plus the projection's lag) at most."""
+MENTORS_REMEMBERED = 4096
 
 
 class Unauthenticated(Exception):
@@ -38,6 +47,11 @@ def issue_token(
     """A signed HS256 token for local use (``mentoring token``) and tests."""
     if role in _PIN_ROLES and not tenant:
         raise ValueError(f"A {role} token needs a tenant (the PIN's slug).")
+    if role == Role.MENTOR and not _is_canonical_id(subject):
+        raise ValueError(
+            "A mentor token's subject must be the mentor's id (--subject ID): the gateway "
+            "refuses a mentor token that names anyone else."
+        )
     now = int(time.time())
     claims: dict[str, object] = {
         "sub": subject,
@@ -59,6 +73,8 @@ class Authenticator:
         self._settings = settings
         self._read_models = read_models
         self._known_pins: set[UUID] = set()
+        self._active_mentors: dict[tuple[UUID, str], float] = {}  # -> monotonic time to recheck
+        self._mentors_lock = threading.Lock()
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
 
     def __call__(self, authorization: str | None) -> TenantContext:
@@ -129,6 +145,10 @@ class Authenticator:
         )
         if role in _PIN_ROLES and not self._pin_exists(tenant_id):
             raise Unauthenticated("The token is not valid.")
+        # A mentor token reads as its subject's groups; a subject that is no mentor of the PIN
+        # (any more) gets the answer of any bad token, which tells nothing about who exists.
+        if role == Role.MENTOR and not self._mentor_is_active(tenant_id, subject):
+            raise Unauthenticated("The token is not valid.")
         return TenantContext(tenant_id=tenant_id, role=role, actor=str(claims["sub"]))
 
     def _pin_exists(self, tenant_id: UUID) -> bool:
@@ -140,8 +160,38 @@ class Authenticator:
             self._known_pins.add(tenant_id)
         return True
 
+    def _mentor_is_active(self, tenant_id: UUID, subject: str) -> bool:
+        """Whether ``subject`` (a mentor's id, as the read models spell it) is a mentor of the
+        PIN, not erased. Remembered for ``MENTOR_RECHECK_SECONDS`` when it is; never when not,
+        so made-up subjects fill no memory and a mentor enrolled a moment ago is let in."""
+        if not _is_canonical_id(subject):
+            return False
+        key, now = (tenant_id, subject), time.monotonic()
+        with self._mentors_lock:
+            if self._active_mentors.get(key, 0.0) > now:
+                return True
+        with self._read_models.reading(str(tenant_id)) as conn:
+            person = privacy_of(conn, str(tenant_id), subject)
+        active = person is not None and person.kind == "mentor" and person.erased_at is None
+        with self._mentors_lock:
+            self._active_mentors.pop(key, None)
+            if active:
+                if len(self._active_mentors) >= MENTORS_REMEMBERED:
+                    del self._active_mentors[next(iter(self._active_mentors))]  # the oldest
+                self._active_mentors[key] = now + MENTOR_RECHECK_SECONDS
+        return active
+
+
+def _is_canonical_id(subject: str) -> bool:
+    """A UUID spelt as the platform spells ids (lower case, with dashes)."""
+    try:
+        return str(UUID(subject)) == subject
+    except ValueError:
+        return False
+
 
 def _timestamp(iso: str) -> float:
-    from datetime import datetime
-
-    return datetime.fromisoformat(iso).timestamp()
+    """Seconds since the epoch; a time without a timezone (keys issued before expiries had to
+    name one) is read as UTC, the same on every gateway."""
+    moment = datetime.fromisoformat(iso)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()

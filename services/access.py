@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from domain.access import ApiKey
@@ -56,13 +57,28 @@ def _require_coordinator(ctx: TenantContext) -> None:
         raise Forbidden("Only a PIN's coordinator (signed in, not with a key) manages API keys.")
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 @use_case
-def issue_api_key(store: MentoringStore, cmd: IssueApiKey, ctx: TenantContext) -> IssuedKey:
+def issue_api_key(
+    store: MentoringStore,
+    cmd: IssueApiKey,
+    ctx: TenantContext,
+    now: Callable[[], datetime] = _now,
+) -> IssuedKey:
     _require_coordinator(ctx)
     key_id = uuid4()
     secret = secrets.token_urlsafe(32)
     key = ApiKey.issue(
-        key_id, ctx.tenant_id, cmd.name, Role.COORDINATOR, secret_hash(secret), cmd.expires_at
+        key_id,
+        ctx.tenant_id,
+        cmd.name,
+        Role.COORDINATOR,
+        secret_hash(secret),
+        cmd.expires_at,
+        now(),
     )
     position = save(store, key)
     return IssuedKey(key_id, position, secret=f"{KEY_PREFIX}{key_id.hex}_{secret}")

@@ -11,6 +11,7 @@ import pytest
 from domain.audit.merkle import verify_consistency, verify_inclusion
 from domain.pin import pin_id_for
 from gateway.bootstrap import Platform
+from projections import queries as q
 from services.audit_records import records_after
 from services.context import Role
 from tests.audit.conftest import audit_of
@@ -92,7 +93,10 @@ def test_a_coordinator_proves_their_own_pins_events_and_no_other_pins(
 def test_other_roles_get_no_proofs_and_strangers_nothing(
     demo: Platform, gateway: GraphQLClient
 ) -> None:
-    mentor = gateway.token(Role.MENTOR, tenant="arec")
+    arec = str(pin_id_for("arec"))
+    with demo.read_models.reading(arec) as conn:
+        (_, someone), *_ = q.mentors(conn, arec, first=1, after=None).items
+    mentor = gateway.token(Role.MENTOR, tenant="arec", subject=someone.id)
     network = gateway.token(Role.NETWORK, tenant=None, subject="imn")
 
     assert gateway.error_code(CHECKPOINTS, token=mentor) == "FORBIDDEN"

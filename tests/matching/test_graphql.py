@@ -209,7 +209,10 @@ def test_another_pins_cohort_and_proposal_are_not_found(gateway: GraphQLClient) 
 @pytest.mark.parametrize("role", [Role.MENTOR, Role.FUNDER])
 def test_only_coordinators_form_groups(gateway: GraphQLClient, role: Role) -> None:
     arec = waiting_round(gateway, "arec")
-    token = gateway.token(role, tenant="arec" if role == Role.MENTOR else None)
+    if role == Role.MENTOR:
+        token = gateway.token(role, tenant="arec", subject=next(iter(arec.mentors)))
+    else:
+        token = gateway.token(role, tenant=None)
 
     assert gateway.error_code(PROPOSE, {"cohort": arec.cohort_id}, token=token) == "FORBIDDEN"
     assert gateway.error_code(PROPOSALS, {}, token=token) == "FORBIDDEN"

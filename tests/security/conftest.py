@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
@@ -153,6 +154,22 @@ class World:
 
     def token(self, role: Role, tenant: str | None = None, subject: str = "probe") -> str:
         return self.client.token(role, tenant=tenant, subject=subject)
+
+    def signed(self, role: Role, tenant: str | None, subject: str) -> str:
+        """A token signed with the gateway's secret but not by ``issue_token``, which refuses
+        some claims (a mentor subject that is no id): what any identity provider could sign."""
+        now = int(time.time())
+        claims = {
+            "sub": subject,
+            "role": str(role),
+            "tenant": tenant,
+            "aud": self.settings.jwt_audience,
+            "iss": self.settings.jwt_issuer,
+            "iat": now,
+            "exp": now + 600,
+        }
+        present = {k: v for k, v in claims.items() if v is not None}
+        return jwt.encode(present, self.settings.jwt_secret, algorithm="HS256")
 
     def snapshot(self, pin: Pin) -> dict[str, Any]:
         """Everything ``pin``'s coordinator reads, and the event store's last position."""
@@ -389,8 +406,8 @@ def build_world(store: str, settings: Settings, platform: Platform, client: Grap
         people = (pin.ids["mentee"], pin.second_group_mentee_ids[0], pin.waiting_mentee_ids[0])
         _register(client, pin, pin.activity_id, *people)
         _register(client, pin, (cniea if pin is arec else arec).activity_id, *people)
-    funder = client.token(Role.FUNDER, tenant=None, subject="allies")
-    client.data(CHECKPOINT, token=funder)
+    admin = client.token(Role.ADMIN, tenant=None, subject="platform-admin")
+    client.data(CHECKPOINT, token=admin)
     return World(store, settings, platform, client, arec, cniea)
 
 

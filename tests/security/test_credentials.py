@@ -15,7 +15,7 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from domain.pin import pin_id_for
-from tests.security.conftest import World, error_codes, receive, subscribe
+from tests.security.conftest import World, error_codes, random_id, receive, subscribe
 
 MENTEES = "{ mentees { totalCount edges { node { name email } } } }"
 ME = "{ me { role actor tenantId } }"
@@ -105,6 +105,13 @@ BAD_CREDENTIALS: dict[str, Callable[[World], str | None]] = {
     "tenant as a list": lambda w: "Bearer " + signed(w, tenant=["arec"]),
     "no tenant for a coordinator": lambda w: "Bearer " + signed(w, tenant=None),
     "mentor without a tenant": lambda w: "Bearer " + signed(w, role="mentor", tenant=None),
+    "mentor naming no mentor": lambda w: "Bearer " + signed(w, role="mentor", sub=random_id()),
+    "mentor naming a mentee": lambda w: (
+        "Bearer " + signed(w, role="mentor", sub=w.arec.programme.mentee_ids[0])
+    ),
+    "mentor of another PIN": lambda w: (
+        "Bearer " + signed(w, role="mentor", sub=w.cniea.programme.mentor_id)
+    ),
     "garbage": lambda w: "Bearer not-a-jwt",
     "three dots": lambda w: "Bearer a.b.c",
     "base64 noise": lambda w: "Bearer " + _b64(b"\x00\xff" * 300),
