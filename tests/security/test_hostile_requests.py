@@ -166,12 +166,7 @@ REFUSED_DOCUMENTS: dict[str, tuple[str, dict[str, Any] | None]] = {
 # Raw bodies for the last one, which JSON cannot carry from Python as it is.
 RAW_VARIABLES = {"NaN for an Int": b'{"n": NaN}'}
 
-KNOWN_BAD_DOCUMENTS = {
-    "unknown fragment": "INTERNAL instead of BAD_INPUT: `{ ...Nope }` makes strawberry's "
-    "QueryDepthLimiter raise KeyError('Nope') (strawberry/extensions/query_depth_limiter.py "
-    "determine_depth, fragments[fragment_name]) before graphql-core's KnownFragmentNames "
-    "rule reports it; gateway/errors.py codes the KeyError INTERNAL.",
-}
+KNOWN_BAD_DOCUMENTS: dict[str, str] = {}
 
 
 def _document_case(name: str) -> Any:
@@ -386,12 +381,6 @@ def fragment_bomb(levels: int) -> str:
     return f"query {{ ...F{levels} }} fragment F0 on Query {{ me {{ role }} }} {fragments}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A fragment bomb still costs more than a small document: the cost rule walks each "
-    "fragment once now (gateway/protection.py), but another validation step still expands "
-    "spreads (2**17 spreads: about 0.6 s against 0.01 s for 2**10), run on the event loop.",
-)
 def test_a_fragment_bomb_costs_no_more_to_refuse_than_a_small_one(
     world: World, request: pytest.FixtureRequest
 ) -> None:
@@ -471,21 +460,9 @@ WS_CASES: dict[str, tuple[Any, ...]] = {
     ),
     "payload not an object": ("INIT", {"id": "1", "type": "subscribe", "payload": "x"}),
 }
-SWALLOWED = (
-    "over graphql-transport-ws a document that does not parse gets a bare `complete` (no "
-    "`error` message, no code; HTTP answers BAD_INPUT): with the ParserCache extension "
-    "(gateway/schema.py build_schema) the GraphQLSyntaxError escapes Schema.stream "
-    "(strawberry/extensions/parser_cache.py on_parse) instead of coming back as a "
-    "PreExecutionError, so strawberry's handler logs 'Exception in worker task' and completes"
-)
-KNOWN_WS = {
-    "a syntax error": SWALLOWED,
-    "over the token limit": SWALLOWED + " (MaxTokensLimiter's refusal is a parse error)",
-    "payload not an object": "a `subscribe` whose payload is not an object crashes the "
-    "connection: strawberry's graphql_transport_ws handler (handlers.py:242, "
-    "message['payload']['query']) raises TypeError, which escapes the ASGI app (uvicorn "
-    "closes with 1011 and logs an ASGI exception) instead of closing with 4400",
-}
+# Fixed in gateway/graphql_ws.py and gateway/schema.py (CachedParser); proven over a real
+# socket in tests/outside/test_websocket.py as well.
+KNOWN_WS: dict[str, str] = {}
 
 
 def _ws_case(name: str) -> Any:
