@@ -1214,8 +1214,8 @@ def in_process(args: Any, db_url: str, secret: str, token: str) -> dict[str, Any
 
     from gateway.auth import Authenticator
     from gateway.bootstrap import build_platform
-    from gateway.context import RequestContext
     from gateway.consistency import ConsistencyWaits
+    from gateway.context import RequestContext
     from gateway.schema import build_schema
     from services.settings import Settings
 

@@ -24,7 +24,15 @@ def _serve(platform: Platform, host: str, port: int) -> None:
     from gateway.app import create_app
 
     # No access log: a line per request costs more than a cached answer; errors are logged.
-    uvicorn.run(create_app(platform), host=host, port=port, log_level="info", access_log=False)
+    # A WebSocket message is held to the same limit as an HTTP body (uvicorn's default: 16 MiB).
+    uvicorn.run(
+        create_app(platform),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        ws_max_size=platform.settings.max_request_bytes,
+    )
 
 
 def serve(

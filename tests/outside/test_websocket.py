@@ -204,3 +204,15 @@ def test_an_invalid_subscription_gets_an_error_message_with_a_code(served: Serve
         ws.send(json.dumps({"id": "8", "type": "subscribe", "payload": {"query": ACTIVITY}}))
         ws.send(json.dumps({"type": "ping"}))
         assert receive(ws)["type"] == "pong"
+
+
+def test_a_message_over_the_size_limit_closes_the_socket_and_nothing_else(served: Served) -> None:
+    """A WebSocket message is held to the HTTP body limit (64 KiB by default): 1009."""
+    with socket(served) as ws:
+        init(ws, served.token())
+        assert receive(ws)["type"] == "connection_ack"
+        query = '{ mentees(profession: "' + "x" * 100_000 + '") { totalCount } }'
+        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        assert closed_with(ws)[0] == 1009
+    served.data(HEAD, token=served.token())
+    served.alive()
