@@ -272,3 +272,12 @@ def test_the_gateway_is_live_on_healthz_and_ready_on_readyz() -> None:
     for container in gateways:
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+
+
+def test_the_image_installs_the_projects_own_dependencies_websocket_server_included() -> None:
+    """The image installs the project itself, so it gets what pyproject.toml lists: a uvicorn
+    without a WebSocket implementation answers every subscription's upgrade with 400."""
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    pyproject = (DEPLOY.parent / "pyproject.toml").read_text()
+    assert "RUN pip install . " in dockerfile or "RUN pip install .\n" in dockerfile
+    assert '"uvicorn[standard]==' in pyproject
