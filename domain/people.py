@@ -1,4 +1,8 @@
-"""Mentors and mentees: the people of a PIN's programme."""
+"""Mentors and mentees: the people of a PIN's programme.
+
+A person's profession is one their PIN lists, in the PIN's spelling (``Pin.listed_profession``,
+applied by the enrolment use cases, which hold both); it is kept if the PIN's list changes.
+"""
 
 from __future__ import annotations
 

@@ -19,6 +19,16 @@ def pin_id_for(slug: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"urn:mentoring:pin:{slug}")
 
 
+def _profession_parts(profession: str) -> tuple[str, str]:
+    """``"Engineering / Civil"``: the profession and its sub-field (as group formation reads it)."""
+    main, _, sub_field = profession.partition("/")
+    return " ".join(main.split()), " ".join(sub_field.split())
+
+
+def _compared(main: str, sub_field: str) -> tuple[str, str]:
+    return main.casefold(), sub_field.casefold()
+
+
 class Pin(TenantAggregate):
     """A PIN such as AREC or ICCC: its name and the communities and professions it serves."""
 
@@ -56,6 +66,7 @@ class Pin(TenantAggregate):
         self.professions = list(professions)
 
     def update_profile(self, name: str, communities: list[str], professions: list[str]) -> None:
+        """Rename the PIN or change its lists; people keep a profession no longer listed."""
         self._profile_updated(
             name=require_text("name", name),
             communities=list(require_names("communities", communities)),
@@ -67,3 +78,23 @@ class Pin(TenantAggregate):
         self.name = name
         self.communities = list(communities)
         self.professions = list(professions)
+
+    def listed_profession(self, profession: str) -> str:
+        """``profession`` as this PIN spells it; refused unless the PIN lists it.
+
+        A listed profession may be followed by a sub-field (``Engineering / Civil`` when the
+        PIN lists Engineering). Case and spacing do not matter; the PIN's spelling of the
+        profession is kept, and the sub-field as given. A free-form profession would make a
+        cell of its own in the statistics every PIN reads, so only listed ones are taken.
+        """
+        main, sub_field = _profession_parts(require_text("profession", profession))
+        listed = {_compared(*_profession_parts(p)): p for p in reversed(self.professions)}
+        if (whole := listed.get(_compared(main, sub_field))) is not None:
+            return whole
+        if (spelled := listed.get(_compared(main, ""))) is not None:
+            return f"{spelled} / {sub_field}" if sub_field else spelled
+        raise InvalidValue(
+            f"profession must be one that {self.name} lists ({', '.join(self.professions)}), "
+            f"optionally followed by a sub-field as in '{self.professions[0]} / ...'; "
+            f"'{' / '.join(filter(None, (main, sub_field)))}' is not."
+        )

@@ -324,6 +324,12 @@ class Registration:
     name: str | None = strawberry.field(description="Only for members of the caller's own PIN.")
 
 
+async def _visible_registrations(root: SharedActivity, info: Ctx) -> int:
+    # Counted from the list the caller may see: a count that included people hidden from
+    # other PINs (sharing consent withdrawn) would reveal that they are there.
+    return len(await info.context.loaders.registrations.load(str(root.id)))
+
+
 @strawberry.type
 class SharedActivity:
     id: strawberry.ID
@@ -331,7 +337,7 @@ class SharedActivity:
     held_on: date
     description: str
     capacity: int
-    registration_count: int
+    registration_count: int = strawberry.field(resolver=_visible_registrations)
     host_name: str
 
     @classmethod
@@ -342,7 +348,6 @@ class SharedActivity:
             held_on=date.fromisoformat(row.held_on),
             description=row.description,
             capacity=row.capacity,
-            registration_count=row.registration_count,
             host_name=row.host_name,
         )
 

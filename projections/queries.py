@@ -130,7 +130,6 @@ class ActivityRow:
     held_on: str
     description: str
     capacity: int
-    registration_count: int
 
 
 @dataclass(frozen=True)
@@ -513,7 +512,6 @@ def _activity(r: Any) -> ActivityRow:
         r["held_on"],
         r["description"],
         r["capacity"],
-        r["registration_count"],
     )
 
 
@@ -536,9 +534,10 @@ def shared_activity(conn: Executor, ident: str) -> ActivityRow | None:
 def registrations_of(
     conn: Executor, viewer_tenant_id: str, activity_ids: Sequence[str]
 ) -> dict[str, list[RegistrationRow]]:
-    """Registrations; names only of people of the viewer's own PIN.
+    """The registrations the viewer may see; names only of people of the viewer's own PIN.
 
-    People of other PINs who withdrew consent to cross-network sharing are left out.
+    People of other PINs who withdrew consent to cross-network sharing are left out, so the
+    number of rows is the registration count the viewer is shown (nothing to compare with).
     """
     result: dict[str, list[RegistrationRow]] = defaultdict(list)
     if activity_ids:

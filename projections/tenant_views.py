@@ -696,10 +696,6 @@ def _participant_registered(tx: Executor, e: EventEnvelope) -> None:
         "VALUES (?, ?, ?, ?, ?)",
         (e.aggregate_id, p["person_id"], p["person_tenant_id"], p["kind"], e.position),
     )
-    tx.execute(
-        "UPDATE shared_activities SET registration_count = registration_count + 1 WHERE id = ?",
-        (e.aggregate_id,),
-    )
 
 
 @handles("SharedActivity.RegistrationCancelled")
@@ -707,10 +703,6 @@ def _registration_cancelled(tx: Executor, e: EventEnvelope) -> None:
     tx.execute(
         "DELETE FROM activity_registrations WHERE activity_id = ? AND person_id = ?",
         (e.aggregate_id, e.payload["person_id"]),
-    )
-    tx.execute(
-        "UPDATE shared_activities SET registration_count = registration_count - 1 WHERE id = ?",
-        (e.aggregate_id,),
     )
 
 

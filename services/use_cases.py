@@ -138,12 +138,12 @@ def register_pin(store: MentoringStore, cmd: c.RegisterPin, ctx: TenantContext) 
 @use_case
 def enrol_mentor(store: MentoringStore, cmd: c.EnrolMentor, ctx: TenantContext) -> Changed:
     _require(ctx, Role.COORDINATOR)
-    load(store, Pin, ctx.tenant_id, ctx)
+    pin = load(store, Pin, ctx.tenant_id, ctx)
     mentor = Mentor.enrol(
         ctx.tenant_id,
         name=cmd.name,
         email=cmd.email,
-        profession=cmd.profession,
+        profession=pin.listed_profession(cmd.profession),
         languages=cmd.languages,
         cultural_background=cmd.cultural_background,
         licence_status=cmd.licence_status,
@@ -155,12 +155,12 @@ def enrol_mentor(store: MentoringStore, cmd: c.EnrolMentor, ctx: TenantContext) 
 @use_case
 def enrol_mentee(store: MentoringStore, cmd: c.EnrolMentee, ctx: TenantContext) -> Changed:
     _require(ctx, Role.COORDINATOR)
-    load(store, Pin, ctx.tenant_id, ctx)
+    pin = load(store, Pin, ctx.tenant_id, ctx)
     mentee = Mentee.enrol(
         ctx.tenant_id,
         name=cmd.name,
         email=cmd.email,
-        profession=cmd.profession,
+        profession=pin.listed_profession(cmd.profession),
         origin=cmd.origin,
         languages=cmd.languages,
         english_level=cmd.english_level,

@@ -53,7 +53,9 @@ STATISTICS = """query($by: StatisticsDimension!) {
 def seed(platform: Platform) -> None:
     store = platform.store
     for slug, rounds in PROGRAMME.items():
-        uc.register_pin(store, c.RegisterPin(slug, f"{slug.upper()} network", ["X"], ["Y"]), ADMIN)
+        professions = sorted({profession for groups in rounds for profession, _, _ in groups})
+        register = c.RegisterPin(slug, f"{slug.upper()} network", ["X"], professions)
+        uc.register_pin(store, register, ADMIN)
         ctx = TenantContext(pin_id_for(slug), Role.COORDINATOR, f"{slug}-coordinator")
         for number, groups in enumerate(rounds, start=1):
             cohort = uc.plan_cohort(
