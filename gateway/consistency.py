@@ -25,6 +25,7 @@ from services.errors import ServiceError
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.01
+FAILING_POLL_SECONDS = 0.25  # while the database does not answer
 MAX_WAITS_PER_CALLER = 8
 
 
@@ -92,15 +93,20 @@ class ConsistencyWaits:
 
     async def _poll(self) -> None:
         """Follow the watermark while anyone waits; wake each waiter it reaches."""
+        failing = False
         while self._waiters:
+            pause = POLL_SECONDS
             try:
                 self._reached = max(self._reached, await self._watermark())
+                failing = False
             except Exception:
-                log.exception("consistency: could not read the projection watermark")
+                if not failing:  # once per outage, not every poll
+                    log.exception("consistency: could not read the projection watermark")
+                failing, pause = True, FAILING_POLL_SECONDS
             for position, waiter in self._waiters:
                 if position <= self._reached and not waiter.done():
                     waiter.set_result(None)
-            await asyncio.sleep(POLL_SECONDS)
+            await asyncio.sleep(pause)
 
     async def _watermark(self) -> int:
         """Every position up to this one is readable."""
