@@ -19,15 +19,18 @@ from domain.audit.checkpoint import SignedCheckpoint
 from domain.audit.records import GLOBAL_TREE
 from domain.envelope import EventEnvelope
 from domain.pin import pin_id_for
+from gateway.statistics_releases import StatisticsReleases
 from projections.audit_log import AuditLog
 from projections.database import ReadModels
-from projections.funder_report import gather, report_document
+from projections.funder_report import REPORT_FORMAT, gather, report_document
 from services.audit_records import envelopes_after, records_after
 from services.audit_signing import CheckpointSigner, load_signer, now_utc
 from services.settings import Settings
 from services.store import MentoringStore
 
 log = logging.getLogger(__name__)
+
+RELEASE_CHECK_SECONDS = 60.0  # how often the follower asks whether a release is due
 
 
 class NoCheckpoint(LookupError):
@@ -51,6 +54,8 @@ class AuditTrail:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._next_checkpoint = 0.0  # monotonic time a scheduled checkpoint is due
+        self.releases = StatisticsReleases(settings, read_models, self.log)
+        self._next_release_check = 0.0
 
     # --- following the store ------------------------------------------------------------
 
@@ -67,6 +72,7 @@ class AuditTrail:
             try:
                 self.pump()
                 self.checkpoint_if_due()
+                self.release_if_due()
             except Exception:
                 log.exception("audit: following the event store failed; retrying")
                 stopping.wait(1.0)
@@ -136,6 +142,14 @@ class AuditTrail:
         log.info("audit: signed %d checkpoint(s)", len(issued))
         return issued
 
+    def release_if_due(self) -> None:
+        """On schedule, after the checkpoints: a release of the public statistics."""
+        interval = self.settings.statistics_release_interval
+        if not interval or time.monotonic() < self._next_release_check:
+            return
+        self._next_release_check = time.monotonic() + min(interval, RELEASE_CHECK_SECONDS)
+        self.releases.release_if_due()
+
     # --- reports ------------------------------------------------------------------------
 
     def envelopes_in(self, tree_size: int) -> Iterator[EventEnvelope]:
@@ -175,7 +189,12 @@ class AuditTrail:
                 "(`mentoring audit checkpoint`, `mentoring report --new-checkpoint`, or the "
                 "issueAuditCheckpoint mutation as the platform admin)."
             )
-        key = f"{checkpoint.tree_size}:{checkpoint.root_hash.hex()}:{threshold}:{tenant or '*'}"
+        # The report's format is part of the key: a stored report of an older format is not
+        # served once the way reports are made has changed.
+        key = (
+            f"{REPORT_FORMAT}:{checkpoint.tree_size}:{checkpoint.root_hash.hex()}:"
+            f"{threshold}:{tenant or '*'}"
+        )
         cached = self.log.cached_report(key)
         if cached is not None:
             return cached

@@ -96,6 +96,8 @@ class RequestContext(BaseContext):
     waits: ConsistencyWaits
     _caller: TenantContext | None = field(default=None)
     _loaders: Loaders | None = field(default=None)
+    cacheable: bool = field(default=True)
+    """False when an answer depends on more than the projection's version (a release)."""
     _deadline: float | None = field(default=None)
     _waiting: dict[int, asyncio.Task[bool]] = field(default_factory=dict)
 

@@ -80,7 +80,7 @@ def result_cache(size: int) -> type[SchemaExtension]:
                 return
             yield
             result = execution.result
-            if result is not None and not getattr(result, "errors", None):
+            if result is not None and not getattr(result, "errors", None) and context.cacheable:
                 cache.put(key, result)
 
     return ResultCache

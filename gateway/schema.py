@@ -27,7 +27,7 @@ from gateway.matching_schema import MatchingMutation, MatchingQuery
 from gateway.privacy_schema import PrivacyMutation, PrivacyQuery
 from gateway.protection import cost_limit, persisted_queries_only
 from gateway.result_cache import result_cache
-from gateway.statistics_schema import StatisticsQuery
+from gateway.statistics_schema import StatisticsMutation, StatisticsQuery
 from gateway.tenant_mutations import TenantMutation
 from gateway.tenant_queries import TenantQuery
 
@@ -46,7 +46,7 @@ QUERIES += (MatchingQuery,)
 MUTATIONS: tuple[type, ...] = (TenantMutation, AccessMutation, AuditMutation)
 MUTATIONS += (MatchingMutation,)
 QUERIES += (PrivacyQuery,)
-MUTATIONS += (PrivacyMutation,)
+MUTATIONS += (PrivacyMutation, StatisticsMutation)
 
 SUBSCRIPTIONS: tuple[type, ...] = (ActivitySubscription,)
 

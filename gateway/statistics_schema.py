@@ -1,11 +1,15 @@
-"""Programme statistics across PINs: public, counts only, small cells suppressed."""
+"""Programme statistics across PINs: public releases, counts only, protected together."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import anyio.to_thread
 import strawberry
 
 from gateway.types import Ctx
-from projections.statistics import Dimension, network_statistics
+from projections.statistics import Dimension, Release, network_statistics
+from services.context import Role
 
 strawberry.enum(Dimension, name="StatisticsDimension")
 
@@ -28,15 +32,38 @@ class StatisticsCell:
     )
 
 
+@strawberry.type
+class StatisticsRelease:
+    id: int
+    released_at: datetime
+    position: int = strawberry.field(description="Store position the counts include.")
+    threshold: int
+    checkpoint_tree_size: int | None = strawberry.field(
+        description="Size of the signed global audit checkpoint the release is tied to."
+    )
+    checkpoint_root: str | None = strawberry.field(description="Its root hash (hex).")
+
+    @classmethod
+    def of(cls, release: Release) -> StatisticsRelease:
+        return cls(
+            id=release.id,
+            released_at=datetime.fromisoformat(release.released_at),
+            position=release.position,
+            threshold=release.threshold,
+            checkpoint_tree_size=release.checkpoint_tree_size,
+            checkpoint_root=release.checkpoint_root,
+        )
+
+
 def _values(values: dict[str, int | None]) -> list[MetricValue]:
     return [MetricValue(metric=k, value=v, suppressed=v is None) for k, v in values.items()]
 
 
 def _rate(values: dict[str, int | None]) -> float | None:
-    present, recorded = values.get("attendance_present"), values.get("attendance_recorded")
-    if present is None or not recorded:
+    present, absent = values.get("attendance_present"), values.get("attendance_absent")
+    if present is None or absent is None or not present + absent:
         return None
-    return round(present / recorded, 4)
+    return round(present / (present + absent), 4)
 
 
 @strawberry.type
@@ -46,19 +73,23 @@ class NetworkStatistics:
     cells: list[StatisticsCell]
     total: list[MetricValue]
     total_attendance_rate: float | None
+    release: StatisticsRelease | None = strawberry.field(
+        description="The release these numbers come from; null before the first one."
+    )
 
 
 @strawberry.type
 class StatisticsQuery:
     @strawberry.field(
-        description="Programme statistics per PIN, profession, cohort or in total. Public: "
-        "counts only, each below the threshold published as suppressed, with complementary "
-        "suppression so totals do not reveal a hidden count."
+        description="Programme statistics per PIN, profession, cohort or in total, from the "
+        "latest release (see docs/privacy.md). Public: counts only; every breakdown of a "
+        "release is protected together, so no count under the threshold can be worked out, "
+        "even by a PIN that knows its own counts."
     )
     def network_statistics(self, info: Ctx, by: Dimension = Dimension.PIN) -> NetworkStatistics:
-        platform = info.context.platform
-        with platform.read_models.reading() as conn:
-            stats = network_statistics(conn, by, platform.settings.statistics_threshold)
+        info.context.cacheable = False  # a new release changes the answer, not the projection
+        with info.context.platform.read_models.reading() as conn:
+            stats = network_statistics(conn, by)
         return NetworkStatistics(
             by=stats.by,
             threshold=stats.threshold,
@@ -73,4 +104,19 @@ class StatisticsQuery:
             ],
             total=_values(stats.total),
             total_attendance_rate=_rate(stats.total),
+            release=StatisticsRelease.of(stats.release) if stats.release else None,
         )
+
+
+@strawberry.type
+class StatisticsMutation:
+    @strawberry.mutation(
+        description="Release the statistics as they are now (platform admin). Releases also "
+        "follow the audit checkpoints on a schedule (MENTORING_STATISTICS_RELEASE_INTERVAL)."
+    )
+    async def release_network_statistics(self, info: Ctx) -> StatisticsRelease:
+        info.context.reader(Role.ADMIN)
+        trail = info.context.platform.audit
+        assert trail is not None  # the platform always builds its audit trail
+        release = await anyio.to_thread.run_sync(trail.releases.release)
+        return StatisticsRelease.of(release)

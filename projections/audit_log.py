@@ -425,10 +425,13 @@ def _latest(tx: Executor, tree: str) -> SignedCheckpoint | None:
 
 
 AUDIT_TABLES = ("audit_leaves", "audit_nodes", "audit_trees", "audit_checkpoints", "audit_reports")
+# History a rebuild keeps: the audit trail, and the statistics releases published so far.
+CARRIED_OVER = (*AUDIT_TABLES, "statistics_releases", "statistics_release_values")
 
 
 def carry_over_audit_log(live: ReadModels, replacement: ReadModels) -> None:
-    """Copy the audit trail into rebuilt read models before they are swapped in.
+    """Copy the audit trail (and the statistics releases) into rebuilt read models before
+    they are swapped in.
 
     A tenant-views rebuild replaces the whole read-model schema (or file); the signed
     checkpoints must survive it, and the trees need not be hashed again. Runs while writers
@@ -437,7 +440,7 @@ def carry_over_audit_log(live: ReadModels, replacement: ReadModels) -> None:
     """
     if isinstance(live, PostgresReadModels) and isinstance(replacement, PostgresReadModels):
         with replacement.transaction() as tx:
-            for table in AUDIT_TABLES:
+            for table in CARRIED_OVER:
                 tx.execute(f"INSERT INTO {table} SELECT * FROM {live.schema}.{table}")
             _track_last_leaf(tx)
         return
@@ -446,7 +449,7 @@ def carry_over_audit_log(live: ReadModels, replacement: ReadModels) -> None:
         try:
             conn.execute("ATTACH DATABASE ? AS live", (str(live.path),))
             conn.execute("BEGIN IMMEDIATE")
-            for table in AUDIT_TABLES:
+            for table in CARRIED_OVER:
                 conn.execute(f"INSERT INTO main.{table} SELECT * FROM live.{table}")
             _track_last_leaf(conn)
             conn.execute("COMMIT")

@@ -2,33 +2,48 @@
 
 A report is a pure function of the stored events up to a checkpoint, so the served report and
 one an auditor recomputes from a verified export are the same document. Figures per PIN
-and section: mentees served, mentors, groups, sessions planned and held, attendance,
-trainings completed, outcomes by kind, mentees who moved forward (recorded any outcome).
+and section: mentees served, mentors, groups, sessions planned and held, attendance (present
+and absent), trainings completed, outcomes by kind, mentees who moved forward (recorded any
+outcome). Attribution: a round is the set of cohorts of that name across PINs. An outcome
+counts for the cohort it names (``cohort_id``); the programme counts every outcome. A
+training counts for the earliest cohort of that person (as mentee or mentor) ending on or
+after it, else their last one; the programme counts every training of the PIN.
 
-Attribution: a round is the set of cohorts of that name across PINs. An outcome counts for
-the cohort it names (``cohort_id``); the programme counts every outcome. A training counts
-for the earliest cohort of that person (as mentee or mentor) ending on or after it, else
-their last one; the programme counts every training of the PIN.
+Across PINs (what funders and network operators see) the whole report is one release,
+protected together (``projections.disclosure_control.protect``; docs/audit.md):
 
-Anything published across PINs goes through small-cell suppression
-(``domain.disclosure.suppress``): a PIN's count under the threshold is withheld, with a
-complementary cell so no withheld count can be subtracted back out. A total over two or more
-PINs is the programme's own figure and is published as it is (the funder pays by it); a
-section of one PIN publishes its total only where the PIN's own cell is visible.
+- A total over two PINs or more (the programme, most rounds) is exact: funders pay by it.
+- A figure of one PIN (in the programme, a round or a cohort) is printed only when it is at
+  least the threshold, zeros included (four zeros next to an exact total of 1 name the fifth
+  PIN), and only when neither the funder (knowing the exact totals) nor a PIN (knowing its
+  own counts) can combine the printed figures of *all* sections into a hidden one: every
+  figure is a sum of the same microcells, ``(tenant, cohort id, "")`` and ``(tenant, "", "")``
+  for what a PIN counts outside its cohorts. Both attackers are taken to know those outside
+  parts (nearly always nothing), so they are never counted as cover.
+- Distinct people (mentees served, mentors, mentees moved forward) are not additive across
+  cohorts: someone in two rounds counts in each and once in the programme. Their microcells
+  are therefore the overlaps, ``(tenant, "cohort-a+cohort-b", "")``: each person counts in
+  the one microcell of the set of places they are in, and every figure is again an exact sum,
+  so the audit needs no inequality and leaves none out.
+- Derived figures give nothing away: attendance is present and absent (recorded less present
+  would be the absences), sessions planned follow the groups (``_sessions_planned``), and a
+  rate is printed only where both of its counts are.
+
+A PIN's own report (``tenant``) holds its own figures, unprotected.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.disclosure import suppress
 from domain.envelope import EventEnvelope
 from domain.values import OutcomeKind
+from projections.disclosure_control import Attacker, Cell, Microcell, protect
 
-REPORT_FORMAT = 1
+REPORT_FORMAT = 2
 OUTCOME_METRICS = tuple(f"outcome_{kind.value}" for kind in OutcomeKind)
 COUNTS = (
     "mentees_served",
@@ -37,16 +52,26 @@ COUNTS = (
     "sessions_planned",
     "sessions_held",
     "attendance_present",
-    "attendance_recorded",
+    "attendance_absent",
     "mentee_trainings",
     "mentor_trainings",
     *OUTCOME_METRICS,
     "mentees_moved_forward",
 )
-RATES = {
-    "attendance_rate_percent": ("attendance_present", "attendance_recorded"),
-    "moved_forward_percent": ("mentees_moved_forward", "mentees_served"),
+PROTECTED = tuple(metric for metric in COUNTS if metric != "sessions_planned")
+"""Figures protected by the audit; sessions planned follow the groups (``_sessions_planned``)."""
+RATES = {  # rate: (part, the counts that add up to the whole)
+    "attendance_rate_percent": ("attendance_present", ("attendance_present", "attendance_absent")),
+    "moved_forward_percent": ("mentees_moved_forward", ("mentees_served",)),
 }
+OUTSIDE_COHORTS = ""
+"""The place of what a PIN's programme figure counts outside any of its cohorts."""
+COUNTED_OUTSIDE_COHORTS = frozenset(
+    {"mentee_trainings", "mentor_trainings", *OUTCOME_METRICS, "mentees_moved_forward"}
+)
+"""Figures that may count something outside every cohort (a training before any group, an
+outcome after the follow-up year); everything else belongs to a group, and every group to a
+cohort of its PIN, as anyone who knows the programme knows."""
 
 
 @dataclass
@@ -111,6 +136,11 @@ class ProgrammeFacts:
                 (e.tenant_id, e.aggregate_id, str(p["kind"]), str(cohort) if cohort else None)
             )
 
+    def place(self, tenant: str, cohort_id: str | None) -> str:
+        """Where a fact of ``tenant`` counts: one of its cohorts, else outside them."""
+        cohort = self.cohorts.get(cohort_id or "")
+        return cohort_id if cohort_id and cohort and cohort.tenant_id == tenant else OUTSIDE_COHORTS
+
 
 def gather(envelopes: Iterable[EventEnvelope]) -> ProgrammeFacts:
     facts = ProgrammeFacts()
@@ -119,58 +149,179 @@ def gather(envelopes: Iterable[EventEnvelope]) -> ProgrammeFacts:
     return facts
 
 
-class _Figures:
-    """Counts of one PIN over a set of cohorts (None: the whole programme)."""
+def _training_cohorts(facts: ProgrammeFacts) -> list[str | None]:
+    """The cohort each training counts for (in the order of ``facts.trainings``)."""
+    cohorts_of: dict[str, set[str]] = defaultdict(set)
+    for group in facts.groups.values():
+        cohorts_of[group.mentor_id].add(group.cohort_id)
+        for mentee in group.members:
+            cohorts_of[mentee].add(group.cohort_id)
+    found: list[str | None] = []
+    for _, person, day in facts.trainings:
+        ordered = sorted(
+            (c for c in cohorts_of.get(person, ()) if c in facts.cohorts),
+            key=lambda c: (facts.cohorts[c].ends_on, facts.cohorts[c].position),
+        )
+        later = [c for c in ordered if facts.cohorts[c].ends_on >= day]
+        found.append(later[0] if later else (ordered[-1] if ordered else None))
+    return found
 
-    def __init__(self, facts: ProgrammeFacts) -> None:
-        self.facts = facts
-        cohorts_of: dict[str, set[str]] = defaultdict(set)
-        for group in facts.groups.values():
-            cohorts_of[group.mentor_id].add(group.cohort_id)
-            for mentee in group.members:
-                cohorts_of[mentee].add(group.cohort_id)
-        self.training_cohort: list[str | None] = []
-        for _, person, day in facts.trainings:
-            ordered = sorted(
-                (c for c in cohorts_of.get(person, ()) if c in facts.cohorts),
-                key=lambda c: (facts.cohorts[c].ends_on, facts.cohorts[c].position),
-            )
-            later = [c for c in ordered if facts.cohorts[c].ends_on >= day]
-            self.training_cohort.append(later[0] if later else (ordered[-1] if ordered else None))
 
-    def count(self, tenant: str, cohorts: set[str] | None) -> dict[str, int]:
-        f = self.facts
-        groups = [
-            g
-            for g in f.groups.values()
-            if g.tenant_id == tenant and (cohorts is None or g.cohort_id in cohorts)
-        ]
-        mentees = set().union(*(g.members for g in groups)) if groups else set()
-        attendance = [present for g in groups for present in g.attendance.values()]
-        figures = {
-            "mentees_served": len(mentees),
-            "mentors": len({g.mentor_id for g in groups}),
-            "groups": len(groups),
-            "sessions_planned": sum(g.planned_sessions for g in groups),
-            "sessions_held": sum(len(g.held) for g in groups),
-            "attendance_present": sum(attendance),
-            "attendance_recorded": len(attendance),
-            "mentee_trainings": 0,
-            "mentor_trainings": 0,
-        }
-        for (t, person, _), cohort in zip(f.trainings, self.training_cohort, strict=True):
-            if t == tenant and (cohorts is None or cohort in cohorts):
-                role = "mentor_trainings" if person in f.mentors else "mentee_trainings"
-                figures[role] += 1
-        moved: set[str] = set()
-        by_kind = dict.fromkeys(OUTCOME_METRICS, 0)
-        for t, mentee, kind, cohort in f.outcomes:
-            if t == tenant and (cohorts is None or cohort in cohorts):
-                by_kind[f"outcome_{kind}"] = by_kind.get(f"outcome_{kind}", 0) + 1
-                moved.add(mentee)
-        figures.update(by_kind)
-        figures["mentees_moved_forward"] = len(moved)
-        return figures
+def microdata(facts: ProgrammeFacts) -> dict[str, dict[Microcell, int]]:
+    """Every count of the report per metric and microcell ``(tenant, place, "")``: the place
+    is a cohort id or ``OUTSIDE_COHORTS``; for distinct people, the places a person counts in,
+    joined by ``+``. Every place a metric can count in is there for every PIN, zero or not
+    (an overlap only where someone is in it), so a figure covers its zeros too."""
+    counts: dict[str, dict[Microcell, int]] = {metric: {} for metric in COUNTS}
+    for tenant in facts.pins:
+        cohorts = [c for c, cohort in facts.cohorts.items() if cohort.tenant_id == tenant]
+        for metric in COUNTS:
+            outside = [OUTSIDE_COHORTS] if metric in COUNTED_OUTSIDE_COHORTS else []
+            counts[metric].update(((tenant, place, ""), 0) for place in [*outside, *cohorts])
+    people: dict[str, dict[tuple[str, str], set[str]]] = defaultdict(lambda: defaultdict(set))
+
+    def add(metric: str, tenant: str, place: str, by: int = 1) -> None:
+        if tenant in facts.pins:
+            counts[metric][tenant, place, ""] = counts[metric].get((tenant, place, ""), 0) + by
+
+    for group in facts.groups.values():
+        tenant, place = group.tenant_id, facts.place(group.tenant_id, group.cohort_id)
+        present = sum(group.attendance.values())
+        add("groups", tenant, place)
+        add("sessions_planned", tenant, place, group.planned_sessions)
+        add("sessions_held", tenant, place, len(group.held))
+        add("attendance_present", tenant, place, present)
+        add("attendance_absent", tenant, place, len(group.attendance) - present)
+        people["mentors"][tenant, group.mentor_id].add(place)
+        for mentee in group.members:
+            people["mentees_served"][tenant, mentee].add(place)
+    for (tenant, person, _), cohort in zip(facts.trainings, _training_cohorts(facts), strict=True):
+        role = "mentor_trainings" if person in facts.mentors else "mentee_trainings"
+        add(role, tenant, facts.place(tenant, cohort))
+    for tenant, mentee, kind, cohort in facts.outcomes:
+        add(f"outcome_{kind}", tenant, facts.place(tenant, cohort))
+        people["mentees_moved_forward"][tenant, mentee].add(facts.place(tenant, cohort))
+    for metric, places_of in people.items():
+        for (tenant, _), places in places_of.items():
+            add(metric, tenant, "+".join(sorted(places)))
+    return counts
+
+
+Unit = tuple[str, frozenset[str] | None]
+"""A column of a section: a PIN's tenant id and its cohorts in the section (None: all)."""
+
+
+def _covers(microcell: Microcell, unit: Unit) -> bool:
+    tenant, cohorts = unit
+    places = microcell[1].split("+")
+    return microcell[0] == tenant and (cohorts is None or not cohorts.isdisjoint(places))
+
+
+@dataclass(frozen=True)
+class _Section:
+    kind: str
+    name: str
+    units: tuple[Unit, ...]
+    cohort_id: str | None = None
+
+
+def _sections(facts: ProgrammeFacts, tenants: list[str]) -> list[_Section]:
+    """The programme, each round (cohorts of one name), each cohort: with their columns."""
+    sections = [_Section("programme", "Programme", tuple((t, None) for t in tenants))]
+    rounds: dict[str, list[str]] = defaultdict(list)
+    for cohort_id, cohort in sorted(
+        facts.cohorts.items(), key=lambda item: (item[1].starts_on, item[1].position)
+    ):
+        rounds[cohort.name].append(cohort_id)
+    for name, cohort_ids in rounds.items():
+        by_tenant: dict[str, set[str]] = defaultdict(set)
+        for cohort_id in cohort_ids:
+            by_tenant[facts.cohorts[cohort_id].tenant_id].add(cohort_id)
+        units = tuple((t, frozenset(by_tenant[t])) for t in tenants if t in by_tenant)
+        if units:
+            sections.append(_Section("round", name, units))
+    for name, cohort_ids in rounds.items():
+        for cohort_id in cohort_ids:
+            tenant = facts.cohorts[cohort_id].tenant_id
+            if tenant in tenants:
+                label = f"{facts.pins[tenant].upper()}: {name}"
+                sections.append(
+                    _Section("cohort", label, ((tenant, frozenset({cohort_id})),), cohort_id)
+                )
+    return sections
+
+
+Figures = dict[str, int | None]
+
+
+def _protected(
+    counts: Mapping[str, Mapping[Microcell, int]],
+    sections: list[_Section],
+    tenants: list[str],
+    threshold: int,
+) -> dict[tuple[str, frozenset[Microcell]], int | None]:
+    """The published value of every nonzero figure of one PIN, by (metric, microcells): the
+    whole report protected as one release, against the funder and each PIN.
+
+    Both know what each PIN counts outside its cohorts: an attacker who assumes it is nothing
+    is nearly always right, so as an unknown it would be cover that is not there (a PIN that
+    ran one round only would seem to have a programme figure unrelated to its round's)."""
+    cells: dict[tuple[str, frozenset[Microcell]], Cell] = {}
+    # Cohorts first, so a round column that is one cohort is judged as that cohort's cell.
+    order = {"cohort": 0, "programme": 1, "round": 2}
+    for section in sorted(sections, key=lambda s: order[s.kind]):
+        dimension = "pin" if section.kind == "programme" else section.kind
+        for unit in section.units:
+            key = section.cohort_id or (unit[0] if unit[1] is None else f"{unit[0]} {section.name}")
+            for metric in PROTECTED:
+                members = frozenset(m for m in counts[metric] if _covers(m, unit))
+                if sum(counts[metric][m] for m in members) > 0:  # zeros are never printed
+                    rank = f"{section.name} {unit[0]}"  # ids are random; names are not
+                    cells.setdefault((metric, members), Cell(dimension, key, metric, members, rank))
+    outside = tuple(
+        (metric, frozenset({m}))
+        for metric in PROTECTED
+        for m in counts[metric]
+        if OUTSIDE_COHORTS in m[1].split("+")
+    )
+    totals = tuple(
+        (metric, frozenset(m for m in counts[metric] if any(_covers(m, u) for u in s.units)))
+        for s in sections
+        if len(s.units) >= 2
+        for metric in PROTECTED
+    )
+    attackers = [
+        Attacker("a funder", aggregates=(*totals, *outside)),
+        *(Attacker(f"PIN {tenant}", tenant=tenant, aggregates=outside) for tenant in tenants),
+    ]
+    protection = protect(
+        {metric: dict(counts[metric]) for metric in PROTECTED},
+        list(cells.values()),
+        attackers,
+        threshold,
+    )
+    return {key: protection.published[cell] for key, cell in cells.items()}
+
+
+def _sessions_planned(
+    facts: ProgrammeFacts, unit: Unit, figures: Figures, threshold: int
+) -> int | None:
+    """A PIN's sessions planned, printed only as a multiple of its printed groups.
+
+    Every group plans its cohort's number of sessions (five in the article), so sessions
+    planned next to hidden groups would give the groups away, and groups planning different
+    numbers (cohorts planned differently) would give each cohort's groups."""
+    tenant, cohorts = unit
+    plans = {
+        group.planned_sessions
+        for group in facts.groups.values()
+        if group.tenant_id == tenant and (cohorts is None or group.cohort_id in cohorts)
+    }
+    groups = figures["groups"]
+    if groups is None or len(plans) != 1:
+        return None
+    sessions = groups * plans.pop()
+    return sessions if sessions >= threshold else None
 
 
 def _percent(part: int | None, whole: int | None) -> int | None:
@@ -179,18 +330,20 @@ def _percent(part: int | None, whole: int | None) -> int | None:
     return (200 * part + whole) // (2 * whole)  # rounded half up
 
 
-def _column(pin: str | None, figures: dict[str, int | None]) -> dict[str, Any]:
-    values: dict[str, int | None] = dict(figures)
+def _column(pin: str | None, figures: Figures) -> dict[str, Any]:
+    values: Figures = dict(figures)
+    withheld = sorted(metric for metric, value in figures.items() if value is None)
     for rate, (part, whole) in RATES.items():
-        values[rate] = _percent(figures.get(part), figures.get(whole))
+        parts = [figures.get(metric) for metric in whole]
+        if None in parts or figures.get(part) is None:
+            values[rate] = None
+            withheld.append(rate)
+        else:
+            values[rate] = _percent(figures[part], sum(p or 0 for p in parts))
     return {
         "pin": pin,
         "figures": values,
-        "suppressed": sorted(
-            k
-            for k, v in values.items()
-            if v is None and (k not in RATES or None in (figures.get(x) for x in RATES[k]))
-        ),
+        "suppressed": sorted(withheld),
         "headline": headline(values),
     }
 
@@ -199,7 +352,7 @@ def _plural(n: int | None, one: str, many: str) -> str:
     return f"suppressed {many}" if n is None else f"{n} {one if n == 1 else many}"
 
 
-def headline(figures: dict[str, int | None]) -> str:
+def headline(figures: Figures) -> str:
     """The figures funders quote, as one line."""
     served, moved = figures.get("mentees_served"), figures.get("mentees_moved_forward")
     share = figures.get("moved_forward_percent")
@@ -223,83 +376,49 @@ def headline(figures: dict[str, int | None]) -> str:
     )
 
 
-def _publish(
-    cells: dict[str, dict[str, int]], threshold: int, suppressed: bool
-) -> tuple[dict[str, dict[str, int | None]], dict[str, int | None]]:
-    """Per-PIN cells and the total of one section, suppressed where published across PINs."""
-    out: dict[str, dict[str, int | None]] = {pin: {} for pin in cells}
-    total: dict[str, int | None] = {}
-    for metric in COUNTS:
-        row = {pin: figures[metric] for pin, figures in cells.items()}
-        if not suppressed:
-            for pin, value in row.items():
-                out[pin][metric] = value
-            total[metric] = sum(row.values())
-            continue
-        published = suppress(row, threshold)
-        shown = dict(published.cells)
-        if len(row) >= 2:
-            # The total of several PINs is published, so one withheld cell is never alone.
-            hidden = [pin for pin, value in shown.items() if value is None]
-            visible = sorted((v, pin) for pin, v in shown.items() if v is not None)
-            if len(hidden) == 1 and visible:
-                shown[visible[0][1]] = None
-            total[metric] = sum(row.values())
-        else:
-            total[metric] = published.total
-        for pin, shown_value in shown.items():
-            out[pin][metric] = shown_value
-    return out, total
-
-
 def funder_report(
     facts: ProgrammeFacts, *, threshold: int, tenant: str | None = None
 ) -> list[dict[str, Any]]:
     """The report's sections: the programme, each round, each cohort.
 
-    ``tenant`` narrows the report to that PIN's own figures, unsuppressed (what its
-    coordinator sees); without it the report spans every PIN, suppressed.
+    ``tenant`` narrows the report to that PIN's own figures, unprotected (what its
+    coordinator sees); without it the report spans every PIN, protected as one release.
     """
-    counter = _Figures(facts)
-    suppressed = tenant is None
-    slugs = facts.pins
-    tenants = [t for t in slugs if tenant is None or t == tenant]
-    sections: list[dict[str, Any]] = []
-
-    def section(kind: str, name: str, units: list[tuple[str, set[str] | None]]) -> None:
-        cells = {slugs[t]: counter.count(t, cohorts) for t, cohorts in units}
-        shown, total = _publish(cells, threshold, suppressed)
-        sections.append(
+    tenants = [t for t in facts.pins if tenant is None or t == tenant]
+    counts = microdata(facts)
+    sections = _sections(facts, tenants)
+    published = None if tenant else _protected(counts, sections, tenants, threshold)
+    report = []
+    for section in sections:
+        columns: list[dict[str, Any]] = []
+        exact = dict.fromkeys(COUNTS, 0)
+        for unit in section.units:
+            figures: Figures = {}
+            for metric in COUNTS:
+                members = frozenset(m for m in counts[metric] if _covers(m, unit))
+                exact[metric] += sum(counts[metric][m] for m in members)
+                figures[metric] = (
+                    sum(counts[metric][m] for m in members)
+                    if published is None
+                    else published.get((metric, members))  # absent: a zero, never printed
+                )
+            if published is not None:
+                figures["sessions_planned"] = _sessions_planned(facts, unit, figures, threshold)
+            columns.append(_column(facts.pins[unit[0]], figures))
+        # Over two PINs or more the total is exact; a section of one PIN is that PIN's column.
+        total: Figures = dict(exact) if len(columns) != 1 else dict(columns[0]["figures"])
+        for rate in RATES:
+            total.pop(rate, None)
+        report.append(
             {
-                "kind": kind,
-                "name": name,
-                "columns": [_column(slug, figures) for slug, figures in shown.items()],
+                "kind": section.kind,
+                "name": section.name,
+                "columns": columns,
                 "total": _column(None, total),
+                **({"cohort_id": section.cohort_id} if section.cohort_id else {}),
             }
         )
-
-    section("programme", "Programme", [(t, None) for t in tenants])
-    rounds: dict[str, list[str]] = defaultdict(list)
-    for cohort_id, cohort in sorted(
-        facts.cohorts.items(), key=lambda item: (item[1].starts_on, item[1].position)
-    ):
-        rounds[cohort.name].append(cohort_id)
-    for name, cohort_ids in rounds.items():
-        by_tenant: dict[str, set[str]] = defaultdict(set)
-        for cohort_id in cohort_ids:
-            by_tenant[facts.cohorts[cohort_id].tenant_id].add(cohort_id)
-        units: list[tuple[str, set[str] | None]] = [
-            (t, by_tenant[t]) for t in tenants if t in by_tenant
-        ]
-        if units:
-            section("round", name, units)
-    for name, cohort_ids in rounds.items():
-        for cohort_id in cohort_ids:
-            tenant = facts.cohorts[cohort_id].tenant_id
-            if tenant in tenants:
-                section("cohort", f"{slugs[tenant].upper()}: {name}", [(tenant, {cohort_id})])
-                sections[-1]["cohort_id"] = cohort_id
-    return sections
+    return report
 
 
 def report_document(

@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     statistics_threshold: int = Field(
         default=10, ge=1, description="Counts below this are suppressed in cross-PIN statistics"
     )
+    statistics_release_interval: float = Field(
+        default=86_400.0,
+        ge=0,
+        description="Seconds between releases of the public statistics (with the audit "
+        "checkpoints); 0: on demand only",
+    )
     environment: Environment = Field(
         default=Environment.DEVELOPMENT,
         description="development, or production: every secret a process uses must be configured",

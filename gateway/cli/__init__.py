@@ -17,6 +17,7 @@ from gateway.cli.match import match_app
 from gateway.cli.privacy import erase_app, export, retention
 from gateway.cli.rebuild import rebuild
 from gateway.cli.serving import demo, schema, serve, token
+from gateway.cli.statistics import statistics_app
 
 app = typer.Typer(
     help="Group mentoring of skilled immigrants: the platform's command line.",
@@ -29,3 +30,4 @@ for command in (serve, demo, token, relay, project, schema, rebuild, export, ret
 app.add_typer(audit_app, name="audit")
 app.add_typer(match_app, name="match")
 app.add_typer(erase_app, name="erase")
+app.add_typer(statistics_app, name="statistics")

@@ -80,6 +80,9 @@ def demo(
     with err.status("Seeding the demo programme..."):
         summary = seed_demo(platform.store)
         platform.catch_up(platform.store.recorder.max_notification_id() or 0)
+        # The public statistics are releases: the demo starts with one.
+        if platform.audit is not None and platform.audit.releases.latest() is None:
+            platform.audit.releases.release()
     if not serve:
         typer.echo(json.dumps(summary.to_dict(), indent=2))
         platform.close()

@@ -37,13 +37,21 @@ from tests.privacy.conftest import (
     found_in,
     where_found,
 )
+from tests.security.statistics_auditor import (
+    attackers,
+    audit,
+    names,
+    read_published,
+    read_truth,
+)
 
 STATISTICS = """query($by: StatisticsDimension!) {
   networkStatistics(by: $by) {
     threshold cells { key label attendanceRate values { metric value suppressed } }
-    total { metric value suppressed } totalAttendanceRate
+    total { metric value suppressed } totalAttendanceRate release { id }
   }
 }"""
+RELEASE = "mutation { releaseNetworkStatistics { id } }"
 ERASE = """mutation($id: ID!) {
   eraseMentee(id: $id) { privacy { personId kind erased erasedAt } position }
 }"""
@@ -58,11 +66,34 @@ runner = CliRunner()
 
 
 def _statistics(gateway: GraphQLClient) -> dict[str, Any]:
+    """Every breakdown of the latest release of the statistics."""
     network = gateway.token(Role.NETWORK, tenant=None, subject="imn")
     return {
         by: gateway.data(STATISTICS, {"by": by}, token=network)["networkStatistics"]
         for by in ("PIN", "PROFESSION", "COHORT", "TOTAL")
     }
+
+
+def _released(gateway: GraphQLClient) -> dict[str, Any]:
+    """A new release by the platform admin, every breakdown of it."""
+    admin = gateway.token(Role.ADMIN, tenant=None, subject="platform-admin")
+    gateway.data(RELEASE, token=admin)
+    return _statistics(gateway)
+
+
+def _numbers(statistics: dict[str, Any]) -> dict[str, Any]:
+    return {
+        by: {k: v for k, v in answer.items() if k != "release"} for by, answer in statistics.items()
+    }
+
+
+def _disclosed(platform: Platform, statistics: dict[str, Any]) -> list[str]:
+    """Hidden counts anyone works out from ``statistics`` (the independent auditor's)."""
+    with platform.read_models.transaction() as tx:
+        truth = read_truth(lambda sql: tx.execute(sql).fetchall())
+    anyone = attackers(truth.microdata, truth.rounds)[0]
+    release = [(read_published(statistics), truth.microdata)]
+    return audit(release, truth.rounds, anyone).disclosed(names(statistics))
 
 
 def _reports(platform: Platform) -> dict[str, Any]:
@@ -107,7 +138,7 @@ def test_an_erased_mentee_is_found_nowhere_and_every_count_stays(
     assert where_found(settings, subject), "the search must find the person before erasure"
     # ...but the event store never does: it holds ciphertext only.
     assert event_store_hits(settings, subject) == []
-    statistics, reports = _statistics(gateway), _reports(platform)
+    statistics, reports = _released(gateway), _reports(platform)
     before = gateway.data(MENTEE, {"id": str(person.mentee_id)}, token=token)["mentee"]
     assert before["name"] == subject.name
 
@@ -116,7 +147,11 @@ def test_an_erased_mentee_is_found_nowhere_and_every_count_stays(
     assert erased["privacy"]["erased"] is True
     assert erased["privacy"]["kind"] == "mentee"
     assert where_found(settings, subject) == {}
-    assert _statistics(gateway) == statistics
+    assert _statistics(gateway) == statistics  # the public reads the same release...
+    released_again = _released(gateway)  # ...and the next one counts the same
+    assert released_again["TOTAL"]["release"]["id"] == statistics["TOTAL"]["release"]["id"] + 1
+    assert _numbers(released_again) == _numbers(statistics)
+    assert _disclosed(platform, released_again) == []
     assert _reports(platform) == reports
     after = gateway.data(
         MENTEE, {"id": str(person.mentee_id), "at": erased["position"]}, token=token

@@ -428,3 +428,12 @@ def world(
 
 def random_id() -> str:
     return str(uuid.uuid4())
+
+
+def caught_up(platform: Platform, deadline: float = 300.0) -> None:
+    """Wait until the read models hold every stored event (a bounded wait may give up on a
+    busy machine; tests that read the read models as the truth must not)."""
+    head = platform.store.recorder.max_notification_id() or 0
+    give_up = time.monotonic() + deadline
+    while not platform.catch_up(head):
+        assert time.monotonic() < give_up, f"the read models never reached position {head}"
