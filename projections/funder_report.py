@@ -12,7 +12,9 @@ after it, else their last one; the programme counts every training of the PIN.
 Across PINs (what funders and network operators see) the whole report is one release,
 protected together (``projections.disclosure_control.protect``; docs/audit.md):
 
-- A total over two PINs or more (the programme, most rounds) is exact: funders pay by it.
+- A total over two PINs or more (the programme, most rounds) is exact: funders pay by it. A
+  round's is not where the exact totals alone would give a PIN's figure away (a PIN running a
+  round alone: the programme less the other rounds); it adds up the printed columns instead.
 - A figure of one PIN (in the programme, a round or a cohort) is printed only when it is at
   least the threshold, zeros included (four zeros next to an exact total of 1 name the fifth
   PIN), and only when neither the funder (knowing the exact totals) nor a PIN (knowing its
@@ -41,9 +43,9 @@ from typing import Any
 
 from domain.envelope import EventEnvelope
 from domain.values import OutcomeKind
-from projections.disclosure_control import Attacker, Cell, Microcell, protect
+from projections.disclosure_control import Attacker, Cell, Microcell, Protection, protect
 
-REPORT_FORMAT = 2
+REPORT_FORMAT = 3
 OUTCOME_METRICS = tuple(f"outcome_{kind.value}" for kind in OutcomeKind)
 COUNTS = (
     "mentees_served",
@@ -259,9 +261,10 @@ def _protected(
     sections: list[_Section],
     tenants: list[str],
     threshold: int,
-) -> dict[tuple[str, frozenset[Microcell]], int | None]:
+) -> tuple[dict[tuple[str, frozenset[Microcell]], int | None], set[str]]:
     """The published value of every nonzero figure of one PIN, by (metric, microcells): the
-    whole report protected as one release, against the funder and each PIN.
+    whole report protected as one release, against the funder and each PIN. And the metrics
+    whose round totals are not exact (``_inexact_rounds``).
 
     Both know what each PIN counts outside its cohorts: an attacker who assumes it is nothing
     is nearly always right, so as an unknown it would be cover that is not there (a PIN that
@@ -284,23 +287,42 @@ def _protected(
         for m in counts[metric]
         if OUTSIDE_COHORTS in m[1].split("+")
     )
-    totals = tuple(
-        (metric, frozenset(m for m in counts[metric] if any(_covers(m, u) for u in s.units)))
-        for s in sections
-        if len(s.units) >= 2
-        for metric in PROTECTED
-    )
-    attackers = [
-        Attacker("a funder", aggregates=(*totals, *outside)),
-        *(Attacker(f"PIN {tenant}", tenant=tenant, aggregates=outside) for tenant in tenants),
-    ]
-    protection = protect(
-        {metric: dict(counts[metric]) for metric in PROTECTED},
-        list(cells.values()),
-        attackers,
-        threshold,
-    )
-    return {key: protection.published[cell] for key, cell in cells.items()}
+    inexact: set[str] = set()
+    while True:
+        totals = tuple(
+            (metric, frozenset(m for m in counts[metric] if any(_covers(m, u) for u in s.units)))
+            for s in sections
+            if len(s.units) >= 2
+            for metric in PROTECTED
+            if s.kind == "programme" or metric not in inexact
+        )
+        funder = Attacker("a funder", aggregates=(*totals, *outside))
+        attackers = [
+            funder,
+            *(Attacker(f"PIN {tenant}", tenant=tenant, aggregates=outside) for tenant in tenants),
+        ]
+        protection = protect(
+            {metric: dict(counts[metric]) for metric in PROTECTED},
+            list(cells.values()),
+            attackers,
+            threshold,
+        )
+        given_away = _inexact_rounds(protection, funder.name) - inexact
+        if not given_away:
+            return {key: protection.published[cell] for key, cell in cells.items()}, inexact
+        inexact |= given_away
+
+
+def _inexact_rounds(protection: Protection, funder: str) -> set[str]:
+    """The metrics whose exact totals alone give the funder a hidden figure of one PIN.
+
+    The programme's total is exact, and so is each round's over two PINs or more, but when a
+    PIN runs a round alone the programme less the other rounds is that PIN's figure there.
+    For such a metric the rounds' totals are not printed exact: only what their printed
+    columns add up to (``funder_report``), and the audit runs again without them."""
+    return {
+        interval.cell.metric for interval in protection.unresolved if interval.attacker == funder
+    }
 
 
 def _sessions_planned(
@@ -387,7 +409,9 @@ def funder_report(
     tenants = [t for t in facts.pins if tenant is None or t == tenant]
     counts = microdata(facts)
     sections = _sections(facts, tenants)
-    published = None if tenant else _protected(counts, sections, tenants, threshold)
+    published, inexact = (
+        (None, set()) if tenant else _protected(counts, sections, tenants, threshold)
+    )
     report = []
     for section in sections:
         columns: list[dict[str, Any]] = []
@@ -407,6 +431,13 @@ def funder_report(
             columns.append(_column(facts.pins[unit[0]], figures))
         # Over two PINs or more the total is exact; a section of one PIN is that PIN's column.
         total: Figures = dict(exact) if len(columns) != 1 else dict(columns[0]["figures"])
+        if section.kind == "round" and len(columns) > 1:
+            # What the printed columns add up to, if all are printed; sessions planned follow
+            # the groups (``_sessions_planned``).
+            follow = {"sessions_planned"} if "groups" in inexact else set()
+            for metric in inexact | follow:
+                shown = [column["figures"][metric] for column in columns]
+                total[metric] = None if None in shown else sum(v for v in shown if v is not None)
         for rate in RATES:
             total.pop(rate, None)
         report.append(

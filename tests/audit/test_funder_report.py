@@ -210,16 +210,17 @@ SMALL_PROGRAMME = {
 ROUNDS = {
     "Round 1": (date(2024, 1, 8), date(2024, 4, 30)),
     "Round 2": (date(2025, 1, 6), date(2025, 4, 30)),
+    "Round 3": (date(2025, 9, 1), date(2025, 12, 19)),
 }
+# The same, and a third round that one PIN runs alone: with the programme's total and those of
+# rounds 1 and 2 all exact, the programme less rounds 1 and 2 is chc's round 3, 2 jobs.
+ONE_PIN_ROUND = {**SMALL_PROGRAMME, "chc": {"Round 3": [(6, 2), (6, 0)]}}
 
 
-@pytest.fixture
-def small_programme(platform: Platform) -> Platform:
-    """arec: 3 jobs in round 1 and 12 in round 2; iccc: 15 jobs, all in round 1; cniea: 12
-    jobs in round 2. Protected section by section, round 1 hid arec's 3 and iccc's 15 (its
-    complement), while the programme showed iccc's 15: 18 - 15 = 3."""
+def build(platform: Platform, programme: dict[str, dict[str, list[tuple[int, int]]]]) -> Platform:
+    """``programme`` written through the use cases, caught up, and a checkpoint signed."""
     store = platform.store
-    for slug, rounds in SMALL_PROGRAMME.items():
+    for slug, rounds in programme.items():
         uc.register_pin(store, c.RegisterPin(slug, slug.upper(), ["X"], ["Engineering"]), ADMIN)
         ctx = TenantContext(pin_id_for(slug), Role.COORDINATOR, f"{slug}-coordinator")
         for name, groups in rounds.items():
@@ -252,6 +253,14 @@ def small_programme(platform: Platform) -> Platform:
     return platform
 
 
+@pytest.fixture
+def small_programme(platform: Platform) -> Platform:
+    """arec: 3 jobs in round 1 and 12 in round 2; iccc: 15 jobs, all in round 1; cniea: 12
+    jobs in round 2. Protected section by section, round 1 hid arec's 3 and iccc's 15 (its
+    complement), while the programme showed iccc's 15: 18 - 15 = 3."""
+    return build(platform, SMALL_PROGRAMME)
+
+
 def test_a_hidden_cell_cannot_be_read_back_through_another_section(
     small_programme: Platform,
 ) -> None:
@@ -271,6 +280,25 @@ def test_a_hidden_cell_cannot_be_read_back_through_another_section(
     ]
     assert 3 not in [18 - value for value in iccc]
     assert pinned_figures(document, own_figures(small_programme)) == []
+
+
+def test_a_round_run_by_one_pin_is_not_the_programme_less_the_other_rounds(
+    platform: Platform,
+) -> None:
+    document = audit_of(build(platform, ONE_PIN_ROUND)).report()
+    jobs = "outcome_job_in_field"
+    programme = section(document, "programme", "Programme")["total"]["figures"][jobs]
+    round_3 = section(document, "round", "Round 3")
+
+    assert programme == 18 + 24 + 2  # exact, whatever else is hidden
+    assert round_3["total"]["figures"][jobs] is None  # chc's 2
+    rounds = [section(document, "round", name)["total"]["figures"][jobs] for name in ROUNDS]
+    assert None in rounds[:2], rounds  # no longer both exact: 44 - 18 - 24 would be chc's 2
+    assert pinned_figures(document, own_figures(platform)) == []
+    # Nothing else is given up: the totals of other figures stay exact.
+    for name in ("Round 1", "Round 2"):
+        total = section(document, "round", name)["total"]["figures"]
+        assert total["mentees_served"] is not None, (name, total)
 
 
 # --- the demo ---------------------------------------------------------------------------------
