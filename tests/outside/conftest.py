@@ -189,7 +189,7 @@ def stop(served: Served) -> None:
             process.wait()
 
 
-def _environment(**values: str) -> dict[str, str]:
+def environment(**values: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MENTORING_")}
     env.update(
         MENTORING_JWT_SECRET=SECRET,
@@ -217,7 +217,7 @@ def served(
         served = Served(
             kind,
             f"http://127.0.0.1:{port}",
-            _environment(MENTORING_DATABASE_URL=f"sqlite:///{logs}/events.db"),
+            environment(MENTORING_DATABASE_URL=f"sqlite:///{logs}/events.db"),
             logs,
         )
         try:
@@ -235,7 +235,7 @@ def served(
         served = Served(
             kind,
             f"http://127.0.0.1:{port}",
-            _environment(
+            environment(
                 MENTORING_DATABASE_URL=url,
                 MENTORING_KAFKA_BOOTSTRAP_SERVERS=bootstrap,
                 MENTORING_KAFKA_TOPIC=f"outside.{suffix}",
