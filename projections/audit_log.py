@@ -335,12 +335,15 @@ class AuditLog:
             if latest is not None and latest.tree_size == size:
                 return latest
             signed = sign(tree, Checkpoint(origin, size, root, issued_at))
+            # Another replica may sign the same head at the same moment: the first one stands.
             tx.execute(
                 "INSERT INTO audit_checkpoints (tree, tree_size, origin, root_hash, issued_at, "
-                "key_id, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "key_id, signature) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (tree, tree_size) DO NOTHING",
                 (tree, size, origin, root, issued_at, signed.key_id, signed.signature),
             )
-        return signed
+            stored = _latest(tx, tree)
+        return stored if stored is not None else signed
 
     def checkpoints(
         self, tree: str = GLOBAL_TREE, limit: int | None = None

@@ -21,7 +21,7 @@ import psycopg
 from psycopg import sql
 
 from services.settings import Settings
-from services.store import MentoringStore
+from services.store import MentoringStore, schema_setup
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +53,11 @@ class PostgresCoordinator:
         self._conn = psycopg.connect(url, autocommit=True)
         self._listener: psycopg.Connection[Any] | None = None
         self._url = url
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS relay_position "
-            "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
-        )
+        with schema_setup(url, timeout=10):
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS relay_position "
+                "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+            )
 
     def lead(self, stopping: threading.Event) -> bool:
         announced = False

@@ -82,8 +82,12 @@ class Settings(BaseSettings):
     projection_on_poison: OnPoison = Field(
         default=OnPoison.STOP, description="stop, or dead-letter: skip the event into a table"
     )
-    metrics_port: int = Field(
-        default=9100, ge=1, le=65535, description="/metrics of relay and projector"
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="/metrics of relay and projector. Unset: each role's own port (relay 9811, "
+        "projector 9812), or any free one when another process on the host has it; 0: any free one",
     )
     max_request_bytes: int = Field(
         default=64 * 1024, ge=1024, description="Largest request body the gateway accepts"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, cast
 from uuid import UUID
 
+import psycopg
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
@@ -157,20 +159,27 @@ class MentoringStore(Application[UUID]):
             self.keys.close()
 
 
+SCHEMA_LOCK = "mentoring:schema"
+"""The advisory lock under which a process sets up the tables it needs."""
+
+
+@contextmanager
+def schema_setup(url: str, timeout: float) -> Iterator[None]:
+    """Hold the schema lock while the tables are set up: replicas started at the same moment
+    would otherwise race in ``CREATE TABLE IF NOT EXISTS``, which PostgreSQL's catalog does not
+    make safe ("tuple concurrently updated", duplicate keys in ``pg_type``). Waits as long as
+    another process sets up; the lock goes with the connection, whatever happens."""
+    with psycopg.connect(url, autocommit=True, connect_timeout=max(1, round(timeout))) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (SCHEMA_LOCK,))
+        yield
+
+
 def build_store(settings: Settings) -> MentoringStore:
     """The event store the settings name: SQLite file (embedded) or PostgreSQL."""
-    keys = build_person_keys(settings)
     if settings.uses_postgres:
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            **postgres_env(settings.database_url),
-            "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
-            "POSTGRES_MAX_OVERFLOW": str(settings.postgres_max_overflow),
-            "POSTGRES_CONNECT_TIMEOUT": str(settings.postgres_connect_timeout),
-            "POSTGRES_LOCK_TIMEOUT": str(settings.postgres_lock_timeout),
-            "POSTGRES_PRE_PING": "y",
-        }
-        return MentoringStore(env=env, keys=keys)
+        with schema_setup(settings.database_url, settings.postgres_connect_timeout):
+            return _postgres_store(settings)
+    keys = build_person_keys(settings)
     path = settings.event_store_path
     path.parent.mkdir(parents=True, exist_ok=True)
     return MentoringStore(
@@ -181,6 +190,20 @@ def build_store(settings: Settings) -> MentoringStore:
         },
         keys=keys,
     )
+
+
+def _postgres_store(settings: Settings) -> MentoringStore:
+    keys = build_person_keys(settings)
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        **postgres_env(settings.database_url),
+        "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(settings.postgres_max_overflow),
+        "POSTGRES_CONNECT_TIMEOUT": str(settings.postgres_connect_timeout),
+        "POSTGRES_LOCK_TIMEOUT": str(settings.postgres_lock_timeout),
+        "POSTGRES_PRE_PING": "y",
+    }
+    return MentoringStore(env=env, keys=keys)
 
 
 def to_json_value(value: Any) -> Any:

@@ -29,7 +29,6 @@ def relay(drain: DrainOption = False, verbose: VerboseOption = False) -> None:
     startup.configure_logging(verbose)
     import psycopg
     from kafka.errors import KafkaError
-    from prometheus_client import start_http_server
 
     from services.kafka_bus import KafkaBus, ensure_topic
     from services.relay import Relay
@@ -38,9 +37,8 @@ def relay(drain: DrainOption = False, verbose: VerboseOption = False) -> None:
 
     store = build_store(settings)
     coordinator = coordinator_for(settings, store)
-    if not drain:
-        start_http_server(settings.metrics_port)  # a standby reports too
-    log.info("relay ready")
+    metrics = None if drain else startup.serve_metrics(settings, "relay")  # a standby too
+    log.info("relay ready%s", f" (metrics on port {metrics})" if metrics else "")
     try:
         if not coordinator.lead(stopping):
             return
@@ -84,7 +82,6 @@ def project(drain: DrainOption = False, verbose: VerboseOption = False) -> None:
     startup.configure_logging(verbose)
     import psycopg
     from kafka.errors import KafkaError
-    from prometheus_client import start_http_server
 
     from projections.database import open_read_models
     from projections.kafka_projector import KafkaProjector
@@ -122,9 +119,8 @@ def project(drain: DrainOption = False, verbose: VerboseOption = False) -> None:
         relay_position=published_position(settings),
         max_records=settings.projection_batch_size,
     )
-    if not drain:
-        start_http_server(settings.metrics_port)
-    log.info("projector ready")
+    metrics = None if drain else startup.serve_metrics(settings, "project")
+    log.info("projector ready%s", f" (metrics on port {metrics})" if metrics else "")
     try:
         applied = projector.run(stopping, drain=drain)
         typer.echo(f"applied {applied} event(s); position {views.status.position}", err=True)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
+log = logging.getLogger("mentoring.cli")
+
 if TYPE_CHECKING:
     from services.settings import Secret, Settings
 
@@ -60,3 +62,36 @@ def require_kafka(settings: Settings) -> str:
     if not settings.kafka_bootstrap_servers:
         fail("Set MENTORING_KAFKA_BOOTSTRAP_SERVERS (host:port of Kafka).")
     return settings.kafka_bootstrap_servers
+
+
+METRICS_PORTS = {"relay": 9811, "project": 9812}
+"""Each role's own /metrics port when MENTORING_METRICS_PORT is unset (not 9100, which is
+node_exporter's)."""
+
+
+def serve_metrics(settings: Settings, role: str) -> int:
+    """Start /metrics for ``role`` and return its port.
+
+    With MENTORING_METRICS_PORT unset, the role's own port, or any free one when another
+    process on the host has it (a standby relay, a second projector): the port is logged. A
+    port that was set and is taken stops the command with one line that names the setting."""
+    from prometheus_client import start_http_server
+
+    chosen = settings.metrics_port
+    port = METRICS_PORTS[role] if chosen is None else chosen
+    try:
+        server, _ = start_http_server(port)
+    except OSError as error:
+        if chosen is not None:
+            fail(
+                f"{role}: cannot serve metrics on MENTORING_METRICS_PORT={chosen} "
+                f"({error.strerror or error}); choose another port, or 0 for any free one."
+            )
+        server, _ = start_http_server(0)
+        log.info(
+            "%s: metrics port %d is taken (another process on this host?); using %d",
+            role,
+            port,
+            server.server_port,
+        )
+    return int(server.server_port)
