@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from gateway.schema import build_schema
 from projections.tenant_views import LAG_EVENTS, LAG_SECONDS
 
 log = logging.getLogger(__name__)
+READY_WITHIN = 1.5
+"""Seconds /readyz waits for the databases before it answers 503."""
 
 
 def create_app(platform: Platform) -> FastAPI:
@@ -83,16 +87,26 @@ def create_app(platform: Platform) -> FastAPI:
         """The Ed25519 key that signs audit checkpoints (docs/audit.md)."""
         return public_key_document(platform)
 
+    readiness = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readyz")
+
+    def measure() -> tuple[int, float, dict[str, object]]:
+        lag_events, lag_seconds = platform.lag()
+        return lag_events, lag_seconds, platform.views.reported() or {}
+
     @app.get("/readyz")
     def readyz() -> JSONResponse:
         """Ready when the event store and read models answer; reports projection lag and stops.
 
-        A stopped projection makes the gateway "degraded", not unready: it still serves
-        (older) reads, while the stop shows here and in the metrics.
+        Answers within READY_WITHIN seconds whatever the databases do: a check that has not
+        finished by then is an unavailable database (it goes on, bounded by the connect
+        timeout, in the background). A stopped projection makes the gateway "degraded", not
+        unready: it still serves (older) reads, while the stop shows here and in the metrics.
         """
         try:
-            lag_events, lag_seconds = platform.lag()
-            reported = platform.views.reported() or {}
+            lag_events, lag_seconds, reported = readiness.submit(measure).result(READY_WITHIN)
+        except FutureTimeout:
+            log.warning("readyz: the databases did not answer within %.1f s", READY_WITHIN)
+            return JSONResponse({"status": "unavailable"}, status_code=503)
         except Exception:
             log.exception("readyz: a database does not answer")
             return JSONResponse({"status": "unavailable"}, status_code=503)

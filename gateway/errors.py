@@ -6,6 +6,7 @@ import logging
 import sqlite3
 
 import psycopg
+from eventsourcing import persistence
 from graphql.error import GraphQLError
 
 from domain.errors import InvalidValue, InvariantViolation
@@ -18,6 +19,8 @@ log = logging.getLogger(__name__)
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     psycopg.OperationalError,
     sqlite3.OperationalError,
+    persistence.OperationalError,  # the event store's, for psycopg's (a pool with none to give)
+    persistence.InterfaceError,
 )
 
 

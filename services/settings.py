@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     )
     postgres_pool_size: int = Field(default=5, ge=1, description="Connections kept open per pool")
     postgres_max_overflow: int = Field(default=10, ge=0, description="Extra connections under load")
-    postgres_connect_timeout: int = Field(default=10, ge=1, description="Seconds to connect")
+    postgres_connect_timeout: int = Field(
+        default=3, ge=1, description="Seconds to connect, or to wait for a pooled connection"
+    )
     postgres_lock_timeout: int = Field(default=5, ge=0, description="Seconds to wait for a lock")
     kafka_bootstrap_servers: str | None = Field(
         default=None, description="host:port,... of Kafka; unset = the in-process bus"

@@ -203,7 +203,17 @@ def _postgres_store(settings: Settings) -> MentoringStore:
         "POSTGRES_LOCK_TIMEOUT": str(settings.postgres_lock_timeout),
         "POSTGRES_PRE_PING": "y",
     }
-    return MentoringStore(env=env, keys=keys)
+    store = MentoringStore(env=env, keys=keys)
+    # eventsourcing tries each statement up to 10 times on an operational error, and a pool
+    # that has no connection to give raises one: 10 full waits would hold a command for 30 s
+    # in an outage. A tenth of the wait per try keeps the whole wait at about the setting.
+    pool = cast(Any, store.recorder).datastore.pool
+    pool.timeout = max(0.1, settings.postgres_connect_timeout / STATEMENT_TRIES)
+    return store
+
+
+STATEMENT_TRIES = 10
+"""How often eventsourcing's recorders try a statement (``@retry(max_attempts=10)``)."""
 
 
 def to_json_value(value: Any) -> Any:
