@@ -299,6 +299,13 @@ class _System:
         self.constrained = (
             set(np.nonzero(self.a_eq.any(axis=0))[0]) if self.a_eq is not None else set()
         )
+        # Both ends at once: the least and the greatest sum are the two halves of one linear
+        # program over two copies of the unknowns (its objective is separable, so an optimum of
+        # the whole is an optimum of each half), which halves the solver's fixed cost per call.
+        if self.a_eq is not None and self.b_eq is not None:
+            zero = np.zeros_like(self.a_eq)
+            self.a_both = np.block([[self.a_eq, zero], [zero, self.a_eq]])
+            self.b_both = np.concatenate([self.b_eq, self.b_eq])
 
     def bounds(self, members: Iterable[Microcell]) -> tuple[float, float]:
         """Smallest and largest possible sum of ``members`` (inf: unbounded)."""
@@ -307,8 +314,18 @@ class _System:
             objective[self.index[member]] = 1.0
         if not any(i in self.constrained for i in np.nonzero(objective)[0]):
             return 0.0, float("inf")
+        both = linprog(
+            np.concatenate([objective, -objective]),
+            A_eq=self.a_both,
+            b_eq=self.b_both,
+            bounds=(0, None),
+            method="highs",
+        )
+        if both.status == 0:
+            n = len(self.index)
+            x = np.asarray(both.x)
+            lowest, highest = float(objective @ x[:n]), float(objective @ x[n:])
+            return round(lowest, 6), round(highest, 6)
+        # Unbounded above (status 3): the least value on its own.
         low = linprog(objective, A_eq=self.a_eq, b_eq=self.b_eq, bounds=(0, None), method="highs")
-        high = linprog(-objective, A_eq=self.a_eq, b_eq=self.b_eq, bounds=(0, None), method="highs")
-        lowest = float(low.fun or 0.0) if low.status == 0 else 0.0
-        highest = -float(high.fun or 0.0) if high.status == 0 else float("inf")  # 3: unbounded
-        return round(lowest, 6), round(highest, 6)
+        return round(float(low.fun or 0.0) if low.status == 0 else 0.0, 6), float("inf")

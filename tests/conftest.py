@@ -87,7 +87,8 @@ class GraphQLClient:
     def __init__(self, base_url: str, settings: Settings) -> None:
         self.base_url = base_url
         self.settings = settings
-        self.http = httpx.Client(base_url=base_url, timeout=10)
+        # Above the gateway's own request timeout (15 s): the server answers first.
+        self.http = httpx.Client(base_url=base_url, timeout=30)
 
     def token(
         self, role: Role = Role.COORDINATOR, tenant: str | None = "arec", subject: str = "tester"
