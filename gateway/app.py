@@ -21,6 +21,7 @@ from gateway.consistency import ConsistencyWaits
 from gateway.context import RequestContext
 from gateway.graphql_router import MentoringGraphQLRouter
 from gateway.graphql_ws import PROTOCOLS as WEBSOCKET_PROTOCOLS
+from gateway.idempotency import HEADER as IDEMPOTENCY_HEADER
 from gateway.protection import BodyLimit, JsonBody, Timeout, load_allow_list
 from gateway.schema import build_schema
 from projections.tenant_views import LAG_EVENTS, LAG_SECONDS
@@ -54,6 +55,7 @@ def create_app(platform: Platform) -> FastAPI:
             authenticate=authenticate,
             authorization=connection.headers.get("authorization"),
             waits=waits,
+            idempotency_key=connection.headers.get(IDEMPOTENCY_HEADER),
         )
 
     @asynccontextmanager

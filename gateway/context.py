@@ -94,6 +94,10 @@ class RequestContext(BaseContext):
     authenticate: Callable[[str | None], TenantContext]
     authorization: str | None
     waits: ConsistencyWaits
+    idempotency_key: str | None = None
+    """The request's Idempotency-Key header (gateway/idempotency.py)."""
+    saved: dict[str, int] = field(default_factory=dict)
+    """Root fields whose change is saved, with its position: their errors must say so."""
     _caller: TenantContext | None = field(default=None)
     _loaders: Loaders | None = field(default=None)
     cacheable: bool = field(default=True)

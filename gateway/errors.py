@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Mapping
 
 import psycopg
 from eventsourcing import persistence
@@ -62,16 +63,19 @@ TOO_COMPLEX = (
 )
 
 
-def code_errors(errors: list[GraphQLError]) -> None:
+def code_errors(errors: list[GraphQLError], saved: Mapping[str, int] | None = None) -> None:
     """Give every outgoing error a ``code``; hide the message of internal ones (logged).
 
-    Works in place, because strawberry hands this list on as the response's errors.
+    ``saved``: root fields whose change was saved, with its position. An error there never
+    says that nothing was changed. Works in place, because strawberry hands this list on as
+    the response's errors.
     """
     for error in errors:
         code = error_code(error)
+        extensions: dict[str, object] = {}
         if code == "UNAVAILABLE":
             log.error("database unavailable at %s: %s", error.path, error.original_error)
-            error.message = "The database is unavailable; nothing was changed. Retry shortly."
+            error.message, extensions = _unavailable(error, saved or {})
         if code is None:
             log.error("internal error at %s", error.path, exc_info=error.original_error)
             error.message = INTERNAL_MESSAGE
@@ -80,4 +84,23 @@ def code_errors(errors: list[GraphQLError]) -> None:
             if error.message == VALIDATION_ABORTED:
                 error.message = TOO_COMPLEX
             log.info("%s at %s: %s", code, error.path, error.message)
-        error.extensions = {**(error.extensions or {}), "code": code}
+        error.extensions = {**(error.extensions or {}), **extensions, "code": code}
+
+
+def _unavailable(error: GraphQLError, saved: Mapping[str, int]) -> tuple[str, dict[str, object]]:
+    """What an UNAVAILABLE answer says about the change, and truthfully: ``changed`` is yes
+    (saved before the failure), unknown (the failure came while saving) or no."""
+    root = error.path[0] if error.path else None
+    if isinstance(root, str) and root in saved:
+        position = saved[root]
+        return (
+            f"The change was saved (position {position}), but reading it back failed: the "
+            f"database is unavailable. Query again with consistentWith: {position}.",
+            {"changed": "yes", "position": position},
+        )
+    if isinstance(error.original_error, ServiceError):  # the store: saved or not, unknown
+        return str(error.original_error), {"changed": "unknown"}
+    return (
+        "The database is unavailable; nothing was changed. Retry shortly.",
+        {"changed": "no"},
+    )

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
+from gateway import idempotency
 from gateway.bootstrap import Platform
 from gateway.consistency import Stale
 from gateway.errors import BadInputError
@@ -15,7 +16,7 @@ from gateway.types import Ctx
 from services import use_cases as uc
 from services.context import TenantContext
 from services.errors import NotFound
-from services.store import MentoringStore
+from services.store import AlreadyApplied, MentoringStore
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -53,7 +54,9 @@ async def run_use_case(
     """Run a use case off the event loop, then wait until its events are readable."""
     caller = info.context.principal()
     platform = info.context.platform
-    changed = await anyio.to_thread.run_sync(_run_and_publish, platform, use_case, command, caller)
+    made = idempotency.request(info.context.idempotency_key, caller, use_case, command)
+    changed = await anyio.to_thread.run_sync(_run_once, platform, use_case, command, caller, made)
+    info.context.saved[str(info.path.key)] = changed.position  # from now on, errors say so
     if not await info.context.catch_up(changed.position):
         raise Stale(
             f"The change was saved (position {changed.position}), but the read models have not "
@@ -61,6 +64,31 @@ async def run_use_case(
             changed.position,
         )
     return caller, changed
+
+
+def _run_once(
+    platform: Platform,
+    use_case: Callable[[MentoringStore, Any, TenantContext], uc.Changed],
+    command: object,
+    caller: TenantContext,
+    made: idempotency.Request | None,
+) -> uc.Changed:
+    """The use case, once per Idempotency-Key: a retry gets what the first request changed."""
+    if made is None:
+        return _run_and_publish(platform, use_case, command, caller)
+    earlier = idempotency.answered(platform, made)
+    if earlier is not None:
+        return earlier
+    try:
+        with platform.store.request(made.key):
+            changed = _run_and_publish(platform, use_case, command, caller)
+    except AlreadyApplied:  # at the same moment, or before its answer was kept
+        earlier = idempotency.answered(platform, made)
+        if earlier is None:
+            raise
+        return earlier
+    idempotency.keep(platform, made, changed)
+    return changed
 
 
 def _run_and_publish(

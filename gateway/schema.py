@@ -75,7 +75,8 @@ class MentoringSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        code_errors(errors)
+        context = getattr(execution_context, "context", None)
+        code_errors(errors, getattr(context, "saved", None))
 
 
 def build_schema(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -11,15 +13,19 @@ from typing import Any, cast
 from uuid import UUID
 
 import psycopg
+from eventsourcing import persistence
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
+    IntegrityError,
     JSONTranscoder,
     Mapper,
     MapperDeserialisationError,
     Notification,
+    ProcessRecorder,
     Recording,
     StoredEvent,
+    Tracking,
     Transcoding,
 )
 from eventsourcing.utils import EnvType
@@ -27,6 +33,7 @@ from eventsourcing.utils import EnvType
 from domain.envelope import EventEnvelope
 from domain.privacy import PersonErased
 from domain.values import PersonalData
+from services.errors import ServiceError
 from services.person_keys import KeyUnavailable, PersonKeys, build_person_keys
 from services.personal_data import PersonalDataCipher, SealedPersonalData
 from services.settings import Settings, postgres_env
@@ -108,6 +115,42 @@ class _PersonalDataMapper(Mapper[UUID]):
             raise
 
 
+REQUEST_TRACKING_ID = 1
+"""A request key is a tracking record (key, 1): one per key, whatever the request."""
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    persistence.OperationalError,
+    persistence.InterfaceError,
+    psycopg.OperationalError,
+    sqlite3.OperationalError,
+)
+"""What a database that went away raises (the event store's own, or psycopg's, sqlite's)."""
+
+
+class AlreadyApplied(ServiceError):
+    """A request with this idempotency key saved its change before; nothing was saved now."""
+
+    code = "ALREADY_APPLIED"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A request with this Idempotency-Key was applied before; nothing was changed now."
+        )
+
+
+class SaveOutcomeUnknown(ServiceError):
+    """The database failed while the events were being saved: they may be saved or not."""
+
+    code = "UNAVAILABLE"
+    changed = "unknown"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The database became unavailable while saving: the change may or may not have "
+            "been made. Retry with the same Idempotency-Key header (then it is made once), or "
+            "check before retrying."
+        )
+
+
 class MentoringStore(Application[UUID]):
     """The single, conjoined event store of every PIN.
 
@@ -119,6 +162,7 @@ class MentoringStore(Application[UUID]):
 
     def __init__(self, env: EnvType | None = None, *, keys: PersonKeys | None = None) -> None:
         self.personal_data = PersonalDataCipher(keys)  # the transcodings need it
+        self._request = threading.local()
         super().__init__(env)
         sealed = JSONTranscoder()
         Application.register_transcodings(self, sealed)
@@ -127,6 +171,7 @@ class MentoringStore(Application[UUID]):
         self.sealed_mapper = Mapper[UUID](
             sealed, compressor=self.mapper.compressor, cipher=self.mapper.cipher
         )
+        self._create_answers_table()
 
     @property
     def keys(self) -> PersonKeys | None:
@@ -142,11 +187,89 @@ class MentoringStore(Application[UUID]):
         transcoder.register(DateAsISO())
         transcoder.register(PersonalDataAsDict(self.personal_data))
 
+    def construct_recorder(self) -> ProcessRecorder:
+        """A recorder that also keeps tracking records: a request's idempotency key is one,
+        written in the transaction of its events (``request``)."""
+        return self.factory.process_recorder()
+
+    @property
+    def tracking(self) -> ProcessRecorder:
+        return cast(ProcessRecorder, self.recorder)
+
+    @contextmanager
+    def request(self, key: str | None) -> Iterator[None]:
+        """Saves of this thread within the block belong to the request ``key`` (None: none).
+
+        The first save records ``key`` with its events, in one transaction: a second request
+        with the same key saves nothing and gets ``AlreadyApplied``."""
+        self._request.key = key
+        try:
+            yield
+        finally:
+            self._request.key = None
+
+    def applied(self, key: str) -> bool:
+        """Whether a request with ``key`` has saved its events."""
+        return bool(self.tracking.has_tracking_id(key, REQUEST_TRACKING_ID))
+
+    # --- answers to requests, beside the events (so as available as they are) -----------
+
+    def _answers(self, sql: str, params: tuple[Any, ...] = ()) -> list[list[Any]]:
+        postgres = "postgres" in type(self.recorder).__module__
+        datastore = getattr(self.recorder, "datastore", None)
+        if datastore is None:  # in memory (eventsourcing's POPO recorders): none kept
+            return []
+        with datastore.transaction(commit=True) as cursor:
+            cursor.execute(sql.replace("?", "%s") if postgres else sql, params)
+            rows = cursor.fetchall() if sql.lstrip().startswith("SELECT") else []
+        return [list(row.values()) if isinstance(row, dict) else list(row) for row in rows]
+
+    def _create_answers_table(self) -> None:
+        self._answers(
+            "CREATE TABLE IF NOT EXISTS mentoring_request_answers ("
+            "request_key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, "
+            "record_id TEXT NOT NULL, position BIGINT NOT NULL)"
+        )
+
+    def keep_answer(self, key: str, fingerprint: str, record_id: str, position: int) -> None:
+        """What the request ``key`` changed; the first answer stands."""
+        self._answers(
+            "INSERT INTO mentoring_request_answers (request_key, fingerprint, record_id, "
+            "position) VALUES (?, ?, ?, ?) ON CONFLICT (request_key) DO NOTHING",
+            (key, fingerprint, record_id, position),
+        )
+
+    def answer(self, key: str) -> tuple[str, str, int] | None:
+        """(fingerprint, record id, position) of the request ``key``, if kept."""
+        rows = self._answers(
+            "SELECT fingerprint, record_id, position FROM mentoring_request_answers "
+            "WHERE request_key = ?",
+            (key,),
+        )
+        return (str(rows[0][0]), str(rows[0][1]), int(rows[0][2])) if rows else None
+
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         self.personal_data.ensure_keys(
             (cast(Any, event).tenant_id, vars(event)) for event in processing_event.events
         )
-        return super()._record(processing_event)
+        key = getattr(self._request, "key", None)
+        if key is None:
+            return self._store(processing_event)
+        self._request.key = None  # one tracking record per request, with its first save
+        processing_event.tracking = Tracking(key, REQUEST_TRACKING_ID)
+        try:
+            return self._store(processing_event)
+        except IntegrityError:
+            if self.applied(key):
+                raise AlreadyApplied() from None
+            raise
+
+    def _store(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Insert the events: a failure of the database here may leave them saved or not."""
+        try:
+            return super()._record(processing_event)
+        except UNAVAILABLE as error:
+            raise SaveOutcomeUnknown() from error
 
     def envelope(self, notification: Notification) -> EventEnvelope:
         """The published form of one stored event: personal fields stay sealed."""
