@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 LAG_REPORT_INTERVAL = 2.0
 MEASURE_INTERVAL = 0.1  # seconds between lag and watermark measurements while busy
+SESSION_TIMEOUT_MS = 6000
 
 
 class KafkaProjector:
@@ -37,9 +38,12 @@ class KafkaProjector:
         group_id: str,
         relay_position: Callable[[], int],
         max_records: int = 500,
+        on_progress: Callable[[], None] = lambda: None,
     ) -> None:
-        """``relay_position``: the store position the relay has published up to."""
+        """``relay_position``: the store position the relay has published up to;
+        ``on_progress``: called after each committed batch."""
         self._views = views
+        self._on_progress = on_progress
         self._relay_position = relay_position
         self._member = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._topic = topic
@@ -52,6 +56,11 @@ class KafkaProjector:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=max_records,
+            # A member that died is noticed within 6 s (the broker's least), not kafka-python's
+            # default 45 s, so its partitions pass on within about 10 s; heartbeats run in
+            # their own thread, so a long batch does not count against it.
+            session_timeout_ms=SESSION_TIMEOUT_MS,
+            heartbeat_interval_ms=SESSION_TIMEOUT_MS // 3,
         )
         self._last_occurred_at: str | None = None
         self._last_measured = 0.0
@@ -70,6 +79,7 @@ class KafkaProjector:
                     self._last_occurred_at = envelopes[-1].occurred_at
             if batches:
                 self._consumer.commit()
+                self._on_progress()
             # Lag and watermark cost a few round trips: measure them on a timer while busy.
             now = time.monotonic()
             if batches and now - self._last_measured < MEASURE_INTERVAL:

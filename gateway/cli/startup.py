@@ -95,3 +95,38 @@ def serve_metrics(settings: Settings, role: str) -> int:
             server.server_port,
         )
     return int(server.server_port)
+
+
+class Backoff:
+    """Waits between reconnection attempts: 1 s, doubling up to 10 s; reset on success."""
+
+    def __init__(self, first: float = 1.0, most: float = 10.0) -> None:
+        self.first, self.most, self.delay = first, most, first
+
+    def next(self) -> float:
+        delay, self.delay = self.delay, min(self.delay * 2, self.most)
+        return delay
+
+    def reset(self) -> None:
+        self.delay = self.first
+
+
+def one_line(error: BaseException) -> str:
+    """An error as one short line (a driver's message may span several)."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    return lines[0][:200]
+
+
+def connection_errors() -> tuple[type[BaseException], ...]:
+    """What a lost PostgreSQL or Kafka raises: faults that heal when the service is back."""
+    import psycopg
+    from eventsourcing import persistence
+    from kafka.errors import KafkaError
+
+    return (
+        psycopg.OperationalError,
+        psycopg.InterfaceError,
+        persistence.OperationalError,
+        persistence.InterfaceError,
+        KafkaError,
+    )
