@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from starlette.requests import HTTPConnection
 
 from gateway.audit_trail import public_key_document
@@ -25,9 +25,20 @@ from gateway.idempotency import HEADER as IDEMPOTENCY_HEADER
 from gateway.protection import BodyLimit, JsonBody, Timeout, load_allow_list
 from gateway.schema import build_schema
 from projections.tenant_views import LAG_EVENTS, LAG_SECONDS
+from services.group_lag import PartitionLag
 
 log = logging.getLogger(__name__)
 READY_WITHIN = 1.5
+PARTITION_LAG = Gauge(
+    "mentoring_projection_partition_lag",
+    "Messages of a Kafka partition the projectors' group has not committed (end - committed)",
+    ["projection", "partition"],
+)
+PARTITION_STALLED = Gauge(
+    "mentoring_projection_partition_stalled_seconds",
+    "How long a partition with lag has gone without its committed offset moving",
+    ["projection", "partition"],
+)
 """Seconds /readyz waits for the databases before it answers 503."""
 
 
@@ -91,9 +102,15 @@ def create_app(platform: Platform) -> FastAPI:
 
     readiness = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readyz")
 
-    def measure() -> tuple[int, float, dict[str, object]]:
+    def measure() -> tuple[int, float, dict[str, object], list[PartitionLag]]:
         lag_events, lag_seconds = platform.lag()
-        return lag_events, lag_seconds, platform.views.reported() or {}
+        partitions = platform.partition_lag()
+        for part in partitions:
+            PARTITION_LAG.labels(platform.views.name, str(part.partition)).set(part.lag)
+            PARTITION_STALLED.labels(platform.views.name, str(part.partition)).set(
+                part.stalled_seconds
+            )
+        return lag_events, lag_seconds, platform.views.reported() or {}, partitions
 
     @app.get("/readyz")
     def readyz() -> JSONResponse:
@@ -105,13 +122,36 @@ def create_app(platform: Platform) -> FastAPI:
         unready: it still serves (older) reads, while the stop shows here and in the metrics.
         """
         try:
-            lag_events, lag_seconds, reported = readiness.submit(measure).result(READY_WITHIN)
+            lag_events, lag_seconds, reported, partitions = readiness.submit(measure).result(
+                READY_WITHIN
+            )
         except FutureTimeout:
             log.warning("readyz: the databases did not answer within %.1f s", READY_WITHIN)
             return JSONResponse({"status": "unavailable"}, status_code=503)
-        except Exception:
-            log.exception("readyz: a database does not answer")
+        except Exception as failure:
+            log.warning("readyz: a database or Kafka does not answer: %s", failure)
             return JSONResponse({"status": "unavailable"}, status_code=503)
+        kafka = [
+            {
+                "partition": p.partition,
+                "lag": p.lag,
+                "committed": p.committed,
+                "end": p.end,
+                "stalled_seconds": p.stalled_seconds,
+            }
+            for p in partitions
+        ]
+        stall = settings.projection_stall_seconds
+        if any(p.stalled_seconds >= stall for p in partitions):
+            log.warning("readyz: a partition has not moved for %.0f s or more: %s", stall, kafka)
+            return JSONResponse(
+                {
+                    "status": "stalled",
+                    "lag_events": sum(p.lag for p in partitions),
+                    "partitions": kafka,
+                },
+                status_code=503,
+            )
         status = platform.views.status
         error = status.error or reported.get("error")
         projection: dict[str, object] = {
@@ -126,8 +166,9 @@ def create_app(platform: Platform) -> FastAPI:
         return JSONResponse(
             {
                 "status": "degraded" if error else "ready",
-                "lag_events": lag_events,
+                "lag_events": max(lag_events, sum(p.lag for p in partitions)),
                 "projections": {status.name: projection},
+                **({"partitions": kafka} if partitions else {}),
             }
         )
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gateway.audit_trail import AuditTrail
 from projections.database import ReadModels, open_read_models
@@ -12,6 +14,9 @@ from services.bus import InProcessBus
 from services.relay import Relay
 from services.settings import OnPoison, Settings
 from services.store import MentoringStore, build_store
+
+if TYPE_CHECKING:
+    from services.group_lag import GroupLag, PartitionLag
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,8 @@ class Platform:
     """The in-process relay (embedded bus); None when separate processes relay to Kafka."""
     audit: AuditTrail | None = None
     """The audit trail; it follows the store in a thread here only when embedded."""
+    _group_lag: GroupLag | None = field(default=None, repr=False)
+    _lag_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def catch_up(self, position: int) -> bool:
         """Publish pending events now and wait (bounded) until projections reach ``position``."""
@@ -52,6 +59,25 @@ class Platform:
     def lag(self) -> tuple[int, float]:
         """How far the read models are behind the event store: (positions, seconds)."""
         return self.views.lag(self.store.recorder.max_notification_id() or 0)
+
+    def partition_lag(self) -> list[PartitionLag]:
+        """Kafka's view of the projectors' lag, per partition ([] when embedded: no Kafka)."""
+        bootstrap = self.settings.kafka_bootstrap_servers
+        if not bootstrap:
+            return []
+        from services.group_lag import GroupLag  # Kafka's client: only when there is Kafka
+
+        with self._lag_lock:
+            if self._group_lag is None:
+                self._group_lag = GroupLag(
+                    bootstrap, self.settings.kafka_topic, self.settings.kafka_consumer_group
+                )
+            try:
+                return self._group_lag.measure()
+            except Exception:
+                self._group_lag.close()
+                self._group_lag = None
+                raise
 
     def start(self) -> None:
         if self.relay is not None:
@@ -67,6 +93,8 @@ class Platform:
 
     def close(self) -> None:
         self.stop()
+        if self._group_lag is not None:
+            self._group_lag.close()
         self.read_models.close()
         self.store.close()
 

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     projection_batch_size: int = Field(
         default=500, ge=1, description="Most messages a projector applies per transaction"
     )
+    projection_stall_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A Kafka partition with lag whose committed offset has not moved for this "
+        "long is stalled: /readyz answers 503",
+    )
     projection_on_poison: OnPoison = Field(
         default=OnPoison.STOP, description="stop, or dead-letter: skip the event into a table"
     )

@@ -67,11 +67,11 @@ def postgres_url() -> Iterator[str]:
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     """The platform's settings on each event store: embedded SQLite, and real PostgreSQL."""
     if request.param == "sqlite":
-        yield Settings(database_url=f"sqlite:///{tmp_path}/events.db", consistency_timeout=0.5)
+        yield Settings(database_url=f"sqlite:///{tmp_path}/events.db", consistency_timeout=5)
         return
     server = require_service("MENTORING_TEST_DATABASE_URL", "PostgreSQL")
     with fresh_database(server) as url:
-        yield Settings(database_url=url, consistency_timeout=0.5)
+        yield Settings(database_url=url, consistency_timeout=5)
 
 
 @pytest.fixture

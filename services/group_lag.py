@@ -1,0 +1,78 @@
+"""The projectors' lag as Kafka sees it: per partition, committed offset against end offset.
+
+This is what Kafka's own ``kafka-consumer-groups --describe`` reports, and it needs no
+projector to be alive: a projector that is frozen, blocked or dead commits nothing, so its
+partitions show lag that does not move. A partition is *stalled* when it has lag and its
+committed offset has not moved for ``stall_after`` seconds; the gateway's ``/readyz`` then
+answers 503.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.admin import KafkaAdminClient
+
+
+@dataclass(frozen=True)
+class PartitionLag:
+    partition: int
+    committed: int
+    """The group's committed offset (the next message to apply)."""
+    end: int
+    stalled_seconds: float
+    """How long it has had lag without its committed offset moving (0: none, or moving)."""
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.end - self.committed)
+
+
+class GroupLag:
+    def __init__(
+        self, bootstrap_servers: str, topic: str, group: str, *, timeout: float = 1.0
+    ) -> None:
+        self._topic, self._group = topic, group
+        timeout_ms = int(timeout * 1000)
+        self._admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap_servers,
+            client_id="mentoring-gateway-lag",
+            request_timeout_ms=max(timeout_ms, 1000),
+        )
+        self._offsets = KafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            client_id="mentoring-gateway-lag",
+            group_id=None,
+            enable_auto_commit=False,
+            request_timeout_ms=max(timeout_ms, 1000) + 1000,
+        )
+        self._moved: dict[int, tuple[int, float]] = {}
+        """partition -> (committed offset, when it was last seen to move or to be caught up)"""
+
+    def measure(self) -> list[PartitionLag]:
+        """Every partition of the topic, whoever owns it (or nobody)."""
+        numbers = self._offsets.partitions_for_topic(self._topic) or set()
+        partitions = [TopicPartition(self._topic, p) for p in sorted(numbers)]
+        if not partitions:
+            return []
+        ends = self._offsets.end_offsets(partitions)
+        starts = self._offsets.beginning_offsets(partitions)
+        committed = self._admin.list_group_offsets({self._group: partitions}).get(self._group, {})
+        now = time.monotonic()
+        found = []
+        for tp in partitions:
+            meta = committed.get(tp)
+            offset = meta.offset if meta is not None and meta.offset >= 0 else starts[tp]
+            last, since = self._moved.get(tp.partition, (offset, now))
+            if offset != last or offset >= ends[tp]:
+                since = now
+            self._moved[tp.partition] = (offset, since)
+            stalled = now - since if ends[tp] > offset else 0.0
+            found.append(PartitionLag(tp.partition, offset, ends[tp], round(stalled, 3)))
+        return found
+
+    def close(self) -> None:
+        self._admin.close()
+        self._offsets.close()
