@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 
 from domain.envelope import EventEnvelope
 from projections.tenant_views import LAG_EVENTS, LAG_SECONDS, TenantViews
@@ -95,16 +95,29 @@ class KafkaProjector:
 
         Also reports the watermark: every event up to it is applied. The relay's position is
         read first: the events up to it were acknowledged, so they lie below the end offsets
-        read next; a partition read to its end holds no unapplied event up to that position,
-        and a lagging one none up to its tracked position.
+        read next. The watermark covers every partition of the topic, owned or not: one read
+        to its end (by this member, or committed by the group) holds no unapplied event up to
+        that position; any other, none after its tracked position. So while a partition has
+        no live owner (a member died, the group has not rebalanced yet), its events are
+        pending, and a read of them answers STALE, not NOT_FOUND.
         """
         assigned = self._consumer.assignment()
         if not assigned:
             return None
         published = self._relay_position()
-        ends = self._consumer.end_offsets(list(assigned))
-        lagging = [tp.partition for tp in assigned if ends[tp] > self._consumer.position(tp)]
-        watermark = min([published, *(self._views.tracked(p) for p in lagging)])
+        numbers = self._consumer.partitions_for_topic(self._topic) or set()
+        everything = {TopicPartition(self._topic, n) for n in numbers} | set(assigned)
+        ends = self._consumer.end_offsets(sorted(everything))
+        behind = []
+        for tp in sorted(everything):
+            done = (
+                self._consumer.position(tp)
+                if tp in assigned
+                else self._consumer.committed(tp) or 0  # the group's: applied, then committed
+            )
+            if ends[tp] > done:
+                behind.append(tp.partition)
+        watermark = min([published, *(self._views.tracked(p) for p in behind)])
         self._views.report_watermark(self._member, watermark)
         lag = int(sum(max(0, ends[tp] - self._consumer.position(tp)) for tp in assigned))
         seconds = 0.0

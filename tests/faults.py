@@ -3,7 +3,8 @@
 ``Outage`` listens on a loopback port and forwards every connection to the real service (here
 PostgreSQL). ``cut()`` is the service going away as its clients see it: every open connection
 is closed and new ones are refused, as when the server is stopped. ``restore()`` brings it back
-on the same port. The service itself keeps running for the rest of the suite.
+on the same port. ``freeze()`` holds every byte instead (a server that hangs: its clients wait)
+until ``thaw()``. The service itself keeps running for the rest of the suite.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ class Outage:
         self._listener: socket.socket | None = None
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._flowing = threading.Event()
+        self._flowing.set()
         self.restore()
 
     def __enter__(self) -> Outage:
@@ -45,8 +48,16 @@ class Outage:
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
+    def freeze(self) -> None:
+        """Hold every byte in both directions: clients wait, as on a hung server."""
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
+
     def cut(self) -> None:
         """Close every connection and refuse new ones."""
+        self._flowing.set()
         listener, self._listener = self._listener, None
         if listener is not None:
             with suppress(OSError):
@@ -90,6 +101,7 @@ class Outage:
                         data = source.recv(65536)
                         if not data:
                             return
+                        self._flowing.wait()
                         key.data.sendall(data)
             except (OSError, ValueError):
                 return
