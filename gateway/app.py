@@ -22,7 +22,7 @@ from gateway.context import RequestContext
 from gateway.graphql_router import MentoringGraphQLRouter
 from gateway.graphql_ws import PROTOCOLS as WEBSOCKET_PROTOCOLS
 from gateway.idempotency import HEADER as IDEMPOTENCY_HEADER
-from gateway.protection import BodyLimit, JsonBody, Timeout, load_allow_list
+from gateway.protection import BodyLimit, JsonBody, Timeout, Traceparent, load_allow_list
 from gateway.schema import build_schema
 from projections.tenant_views import LAG_EVENTS, LAG_SECONDS
 from services.group_lag import PartitionLag
@@ -67,6 +67,7 @@ def create_app(platform: Platform) -> FastAPI:
             authorization=connection.headers.get("authorization"),
             waits=waits,
             idempotency_key=connection.headers.get(IDEMPOTENCY_HEADER),
+            trace_id=str(connection.scope.get("state", {}).get("trace_id", "")),
         )
 
     @asynccontextmanager
@@ -185,5 +186,6 @@ def create_app(platform: Platform) -> FastAPI:
 
     app.add_middleware(JsonBody)
     app.add_middleware(Timeout, seconds=settings.request_timeout)
+    app.add_middleware(Traceparent)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -96,6 +96,8 @@ class RequestContext(BaseContext):
     waits: ConsistencyWaits
     idempotency_key: str | None = None
     """The request's Idempotency-Key header (gateway/idempotency.py)."""
+    trace_id: str = ""
+    """The request's W3C trace id (``protection.Traceparent``): its events' correlation id."""
     saved: dict[str, int] = field(default_factory=dict)
     """Root fields whose change is saved, with its position: their errors must say so."""
     _caller: TenantContext | None = field(default=None)
@@ -119,7 +121,8 @@ class RequestContext(BaseContext):
             params = self.connection_params
             if header is None and isinstance(params, dict):
                 header = params.get("Authorization") or params.get("authorization")
-            self._caller = self.authenticate(header if isinstance(header, str) else None)
+            caller = self.authenticate(header if isinstance(header, str) else None)
+            self._caller = replace(caller, correlation_id=self.trace_id)
         return self._caller
 
     def reader(self, *roles: Role) -> TenantContext:

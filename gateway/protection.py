@@ -7,6 +7,8 @@ import asyncio
 import hashlib
 import json
 import logging
+import re
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -277,3 +279,36 @@ class PersistedQueriesOnly(SchemaExtension):
 
 def persisted_queries_only(allowed: frozenset[str]) -> type[PersistedQueriesOnly]:
     return type("AllowListedQueries", (PersistedQueriesOnly,), {"allowed": allowed})
+
+
+TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
+
+
+class Traceparent:
+    """W3C Trace Context: every HTTP request belongs to a trace.
+
+    The caller's ``traceparent`` header names the trace (a malformed one, or none, starts a
+    new trace). Its id becomes the correlation id of every event the request stores, so it
+    travels with the event through the Kafka headers into the projector's log; the answer's
+    ``traceparent`` header names the trace and the gateway's part in it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers") or []).get(b"traceparent", b"").decode("latin-1")
+        found = TRACEPARENT.fullmatch(given.strip().lower())
+        trace = found.group(1) if found and found.group(1) != "0" * 32 else secrets.token_hex(16)
+        span = secrets.token_hex(8)
+        scope.setdefault("state", {})["trace_id"] = trace
+
+        async def answer(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                header = (b"traceparent", f"00-{trace}-{span}-01".encode())
+                message = {**message, "headers": [*message.get("headers", []), header]}
+            await send(message)
+
+        await self.app(scope, receive, answer)

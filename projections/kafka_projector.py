@@ -74,6 +74,15 @@ class KafkaProjector:
             for partition, records in batches.items():
                 envelopes = [EventEnvelope.from_json(record.value) for record in records]
                 self._views.handle(envelopes, part=partition.partition)
+                if envelopes and log.isEnabledFor(logging.DEBUG):
+                    traces = sorted({e.correlation_id for e in envelopes if e.correlation_id})
+                    log.debug(
+                        "applied %d event(s) of partition %d up to position %d; traces %s",
+                        len(envelopes),
+                        partition.partition,
+                        envelopes[-1].position,
+                        ", ".join(traces[:20]) or "none",
+                    )
                 applied += len(envelopes)
                 if envelopes:
                     self._last_occurred_at = envelopes[-1].occurred_at

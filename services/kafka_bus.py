@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from kafka import KafkaProducer
@@ -21,7 +22,16 @@ def headers(envelope: EventEnvelope) -> list[tuple[str, bytes]]:
         ("event_type", envelope.event_type.encode()),
         ("schema_version", str(envelope.schema_version).encode()),
         ("position", str(envelope.position).encode()),
+        *(
+            [("traceparent", f"00-{envelope.correlation_id}-{envelope.position:016x}-01".encode())]
+            if _TRACE_ID.fullmatch(envelope.correlation_id)
+            else []
+        ),
     ]
+
+
+_TRACE_ID = re.compile(r"[0-9a-f]{32}")
+"""A correlation id that is a W3C trace id (the request's that stored the event)."""
 
 
 def ensure_topic(bootstrap_servers: str, topic: str, partitions: int, replication: int) -> None:
