@@ -13,6 +13,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -390,21 +391,36 @@ def _bump(
 
 
 # Facts that never change once recorded (a person's profession, a group's cohort), kept in
-# memory so that the statistics need no query per event; bounded.
-_FACTS: dict[tuple[str, str], str] = {}
-_MAX_FACTS = 500_000
+# memory so that the statistics need no query per event. Bounded, least recently used out
+# first: a few MB at most, however many events pass (a projector's memory stays flat; the
+# bound was 500,000 entries, some 200 MB, and grew about 0.5 KB per event until then).
+_FACTS: OrderedDict[tuple[str, str], str] = OrderedDict()
+_MAX_FACTS = 20_000
+
+
+_FACTS_LOCK = threading.Lock()
 
 
 def _remember(kind: str, ident: str, value: str) -> str:
-    if len(_FACTS) >= _MAX_FACTS:
-        _FACTS.clear()
-    _FACTS[kind, ident] = value
+    with _FACTS_LOCK:
+        _FACTS[kind, ident] = value
+        _FACTS.move_to_end((kind, ident))
+        while len(_FACTS) > _MAX_FACTS:
+            _FACTS.popitem(last=False)
+    return value
+
+
+def _known(kind: str, ident: str) -> str | None:
+    with _FACTS_LOCK:
+        value = _FACTS.get((kind, ident))
+        if value is not None:
+            _FACTS.move_to_end((kind, ident))
     return value
 
 
 def _profession(tx: Executor, table: str, person_id: str) -> str:
     """The profession of a mentee or mentor, recorded by an earlier event of the same person."""
-    known = _FACTS.get((table, person_id))
+    known = _known(table, person_id)
     if known is not None:
         return known
     row = tx.execute(f"SELECT profession FROM {table} WHERE id = ?", (person_id,)).fetchone()
@@ -412,7 +428,7 @@ def _profession(tx: Executor, table: str, person_id: str) -> str:
 
 
 def _group_cohort(tx: Executor, group_id: str) -> str:
-    known = _FACTS.get(("group", group_id))
+    known = _known("group", group_id)
     if known is not None:
         return known
     row = tx.execute("SELECT cohort_id FROM mentoring_groups WHERE id = ?", (group_id,)).fetchone()
