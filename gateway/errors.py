@@ -98,8 +98,9 @@ def _unavailable(error: GraphQLError, saved: Mapping[str, int]) -> tuple[str, di
             f"database is unavailable. Query again with consistentWith: {position}.",
             {"changed": "yes", "position": position},
         )
-    if isinstance(error.original_error, ServiceError):  # the store: saved or not, unknown
-        return str(error.original_error), {"changed": "unknown"}
+    changed = getattr(error.original_error, "changed", None)  # the store's: saved or not
+    if changed is not None:
+        return str(error.original_error), {"changed": changed}
     return (
         "The database is unavailable; nothing was changed. Retry shortly.",
         {"changed": "no"},

@@ -142,6 +142,7 @@ class SaveOutcomeUnknown(ServiceError):
 
     code = "UNAVAILABLE"
     changed = "unknown"
+    """What the answer says about the write (``extensions.changed``)."""
 
     def __init__(self) -> None:
         super().__init__(
