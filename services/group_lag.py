@@ -46,6 +46,9 @@ class GroupLag:
             client_id="mentoring-gateway-lag",
             group_id=None,
             enable_auto_commit=False,
+            # Asking for a topic's partitions must not create it with the broker's default
+            # count before the relay creates it with the configured one.
+            allow_auto_create_topics=False,
             request_timeout_ms=max(timeout_ms, 1000) + 1000,
         )
         self._moved: dict[int, tuple[int, float]] = {}

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from kafka.admin import KafkaAdminClient
 
 from tests.conftest import fresh_database, require_service
 from tests.outside.conftest import (
@@ -129,3 +130,37 @@ def test_a_frozen_projector_makes_the_gateway_unready_and_shows_its_lag(
     assert ready["status"] == "ready", ready
     assert all(p["lag"] == 0 for p in ready["partitions"]), ready
     served.alive()
+
+
+def test_asking_for_readiness_never_creates_the_topic(tmp_path: Path) -> None:
+    """A gateway that starts before the relay reports no partitions, and leaves the topic to
+    the relay (which creates it with the configured partition count)."""
+    server = require_service("MENTORING_TEST_DATABASE_URL", "PostgreSQL")
+    bootstrap = require_service("MENTORING_TEST_KAFKA_BOOTSTRAP_SERVERS", "Kafka")
+    topic = f"unborn.{uuid.uuid4().hex[:8]}"
+    with fresh_database(server) as url:
+        port = free_port()
+        served = Served(
+            "production",
+            f"http://127.0.0.1:{port}",
+            environment(
+                MENTORING_DATABASE_URL=url,
+                MENTORING_KAFKA_BOOTSTRAP_SERVERS=bootstrap,
+                MENTORING_KAFKA_TOPIC=topic,
+                MENTORING_KAFKA_CONSUMER_GROUP=f"unborn-{uuid.uuid4().hex[:8]}",
+            ),
+            tmp_path,
+        )
+        try:
+            start(served, "serve", "serve", "--port", str(port))
+            wait_until_ready(served)
+            for _ in range(3):
+                ready = readiness(served, 200)
+                assert ready.get("partitions", []) == [], ready
+        finally:
+            stop(served)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        assert topic not in admin.list_topics()
+    finally:
+        admin.close()
