@@ -103,29 +103,33 @@ def create_app(platform: Platform) -> FastAPI:
 
     readiness = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readyz")
 
-    def measure() -> tuple[int, float, dict[str, object], list[PartitionLag]]:
+    def measure() -> tuple[int, float, dict[str, object], list[PartitionLag], int]:
         lag_events, lag_seconds = platform.lag()
+        stored = platform.views.stored_position()
         partitions = platform.partition_lag()
         for part in partitions:
             PARTITION_LAG.labels(platform.views.name, str(part.partition)).set(part.lag)
             PARTITION_STALLED.labels(platform.views.name, str(part.partition)).set(
                 part.stalled_seconds
             )
-        return lag_events, lag_seconds, platform.views.reported() or {}, partitions
+        return lag_events, lag_seconds, platform.views.reported() or {}, partitions, stored
 
     @app.get("/readyz")
     def readyz() -> JSONResponse:
-        """Ready when the event store and read models answer; reports projection lag and stops.
+        """Ready when the event store, the read models and Kafka answer and no partition has
+        stalled; reports projection lag, per partition with Kafka, and stops.
 
         Answers within READY_WITHIN seconds whatever the databases do: a check that has not
         finished by then is an unavailable database (it goes on, bounded by the connect
-        timeout, in the background). A stopped projection makes the gateway "degraded", not
-        unready: it still serves (older) reads, while the stop shows here and in the metrics.
+        timeout, in the background). A partition whose lag has not moved for
+        MENTORING_PROJECTION_STALL_SECONDS makes it 503 "stalled". A projection stopped by a
+        poison event makes the gateway "degraded" while nothing waits behind it: it still
+        serves (older) reads, and the stop shows here and in the metrics.
         """
         try:
-            lag_events, lag_seconds, reported, partitions = readiness.submit(measure).result(
-                READY_WITHIN
-            )
+            lag_events, lag_seconds, reported, partitions, stored = readiness.submit(
+                measure
+            ).result(READY_WITHIN)
         except FutureTimeout:
             log.warning("readyz: the databases did not answer within %.1f s", READY_WITHIN)
             return JSONResponse({"status": "unavailable"}, status_code=503)
@@ -156,7 +160,7 @@ def create_app(platform: Platform) -> FastAPI:
         status = platform.views.status
         error = status.error or reported.get("error")
         projection: dict[str, object] = {
-            "position": max(status.position, platform.views.stored_position()),
+            "position": max(status.position, stored),
             "lag_events": lag_events,
             "lag_seconds": round(lag_seconds, 3),
         }
