@@ -180,18 +180,7 @@ def test_any_id_at_all_gets_a_coded_answer(world: World, target: IdPath, text: s
     assert not leaked(answer, world.cniea.secrets() - {text})
 
 
-EMPTY_FILTER = ""  # fixed: an empty id in a filter is BAD_INPUT
-EMPTY_FILTER_FIELDS = {"groups", "mentees", "groupProposals"}
-
-
-def _empty_case(target: IdPath) -> Any:
-    marks = []
-    if target.root.name in EMPTY_FILTER_FIELDS and EMPTY_FILTER:
-        marks.append(pytest.mark.xfail(strict=True, reason=EMPTY_FILTER))
-    return pytest.param(target, marks=marks, id=str(target))
-
-
-@pytest.mark.parametrize("target", [_empty_case(p) for p in PATHS if p.optional_filter])
+@pytest.mark.parametrize("target", [pytest.param(p, id=str(p)) for p in PATHS if p.optional_filter])
 def test_an_empty_id_is_bad_input_even_in_a_filter(world: World, target: IdPath) -> None:
     answer = call(world, target, "")
     assert error_codes(answer) == ["BAD_INPUT"], answer

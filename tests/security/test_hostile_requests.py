@@ -166,17 +166,8 @@ REFUSED_DOCUMENTS: dict[str, tuple[str, dict[str, Any] | None]] = {
 # Raw bodies for the last one, which JSON cannot carry from Python as it is.
 RAW_VARIABLES = {"NaN for an Int": b'{"n": NaN}'}
 
-KNOWN_BAD_DOCUMENTS: dict[str, str] = {}
 
-
-def _document_case(name: str) -> Any:
-    marks = []
-    if name in KNOWN_BAD_DOCUMENTS:
-        marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_BAD_DOCUMENTS[name]))
-    return pytest.param(name, marks=marks, id=name)
-
-
-@pytest.mark.parametrize("name", [_document_case(n) for n in REFUSED_DOCUMENTS])
+@pytest.mark.parametrize("name", list(REFUSED_DOCUMENTS))
 def test_a_hostile_or_broken_document_gets_a_graphql_error(world: World, name: str) -> None:
     query, variables = REFUSED_DOCUMENTS[name]
     if name in RAW_VARIABLES:
@@ -260,17 +251,9 @@ STRAWBERRY_PARSING = (
     "strawberry/http/base.py parse_json) lets the exception out and the ASGI server answers "
     "500; the gateway has no handler that turns a body it cannot read into a 400 BAD_INPUT"
 )
-KNOWN_5XX: dict[str, str] = {}  # fixed: gateway/protection.py JsonBody
 
 
-def _raw_case(name: str) -> Any:
-    marks = []
-    if name in KNOWN_5XX:
-        marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_5XX[name]))
-    return pytest.param(name, marks=marks, id=name)
-
-
-@pytest.mark.parametrize("name", [_raw_case(n) for n in RAW_CASES])
+@pytest.mark.parametrize("name", list(RAW_CASES))
 def test_a_broken_request_is_never_a_server_error(world: World, name: str) -> None:
     case = RAW_CASES[name]
     response = send(
@@ -291,8 +274,6 @@ def test_a_refused_request_says_why_with_an_error_code(world: World) -> None:
     (gateway/graphql_http.py) answers each as a GraphQL error with a code."""
     missing = []
     for name, case in RAW_CASES.items():
-        if name in KNOWN_5XX:
-            continue
         response = send(
             world,
             case.content,
@@ -460,19 +441,11 @@ WS_CASES: dict[str, tuple[Any, ...]] = {
     ),
     "payload not an object": ("INIT", {"id": "1", "type": "subscribe", "payload": "x"}),
 }
+
+
 # Fixed in gateway/graphql_ws.py and gateway/schema.py (CachedParser); proven over a real
 # socket in tests/outside/test_websocket.py as well.
-KNOWN_WS: dict[str, str] = {}
-
-
-def _ws_case(name: str) -> Any:
-    marks = []
-    if name in KNOWN_WS:
-        marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_WS[name]))
-    return pytest.param(name, marks=marks, id=name)
-
-
-@pytest.mark.parametrize("name", [_ws_case(n) for n in WS_CASES])
+@pytest.mark.parametrize("name", list(WS_CASES))
 def test_a_broken_websocket_conversation_gets_an_error_or_a_clean_close(
     world: World, name: str
 ) -> None:

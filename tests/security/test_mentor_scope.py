@@ -172,14 +172,10 @@ def test_a_mentor_changes_no_group_but_their_own_and_does_no_coordinators_work(
 
 # Answers a mentor may get from a field that is not theirs to read.
 REFUSALS = {"FORBIDDEN", "NOT_FOUND"}
-KNOWN_LEAKS: dict[str, str] = {}
 
 
 def _sweep(field: RootField) -> Any:
-    marks = []
-    if field.name in KNOWN_LEAKS:
-        marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS[field.name]))
-    return pytest.param(field, marks=marks, id=field.name)
+    return pytest.param(field, id=field.name)
 
 
 @pytest.mark.parametrize("field", [_sweep(f) for f in root_fields("query")])

@@ -65,16 +65,8 @@ def call(world: World, field: RootField, token: str) -> list[dict[str, Any]]:
 
 # A network, funder or admin token may also carry a `tenant` claim (`mentoring token --tenant
 # arec --role network` issues one); it must not open the PIN's personal data either.
-KNOWN_LEAKS: dict[tuple[str | None, str], str] = {}
-
-
 def _case(role: Role, tenant: str | None, field: RootField) -> Any:
-    marks = []
-    if (tenant, field.name) in KNOWN_LEAKS:
-        marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS[(tenant, field.name)]))
-    return pytest.param(
-        role, tenant, field, marks=marks, id=f"{role}-{tenant or 'platform'}-{field.name}"
-    )
+    return pytest.param(role, tenant, field, id=f"{role}-{tenant or 'platform'}-{field.name}")
 
 
 @pytest.mark.parametrize(
