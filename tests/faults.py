@@ -14,6 +14,7 @@ import socket
 import threading
 from contextlib import suppress
 from types import TracebackType
+from urllib.parse import urlsplit
 
 
 class Outage:
@@ -26,6 +27,14 @@ class Outage:
         self._flowing = threading.Event()
         self._flowing.set()
         self.restore()
+
+    @classmethod
+    def of(cls, url: str) -> Outage:
+        """A relay in front of the server a database URL names."""
+        parts = urlsplit(url)
+        assert parts.hostname
+        assert parts.port
+        return cls(parts.hostname, parts.port)
 
     def __enter__(self) -> Outage:
         return self

@@ -12,6 +12,7 @@ provider would.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import jwt
@@ -198,6 +200,40 @@ def environment(**values: str) -> dict[str, str]:
     )
     env.update(values)
     return env
+
+
+def kafka_environment(url: str, bootstrap: str, name: str, **values: str) -> dict[str, str]:
+    """The production path's settings on a fresh database, with a topic and consumer group of
+    their own (``name``), any free /metrics port, and ``values`` on top."""
+    suffix = uuid.uuid4().hex[:8]
+    return environment(
+        MENTORING_DATABASE_URL=url,
+        MENTORING_KAFKA_BOOTSTRAP_SERVERS=bootstrap,
+        MENTORING_KAFKA_TOPIC=f"{name}.{suffix}",
+        MENTORING_KAFKA_CONSUMER_GROUP=f"{name}-{suffix}",
+        MENTORING_METRICS_PORT="0",
+        **values,
+    )
+
+
+def through(url: str, port: int) -> str:
+    """``url`` with its host and port replaced by a loopback relay's (tests/faults.py)."""
+    parts = urlsplit(url)
+    user = f"{parts.username}@" if parts.username else ""
+    return urlunsplit(parts._replace(netloc=f"{user}127.0.0.1:{port}"))
+
+
+def logged(served: Served, name: str, pattern: re.Pattern[str]) -> None:
+    """Wait until process ``name`` logs ``pattern``; fail at once if it exits."""
+    log, process = served.logs / f"{name}.log", served.processes[name]
+    deadline = time.monotonic() + START_DEADLINE
+    while time.monotonic() < deadline:
+        if pattern.search(log.read_text(errors="replace") if log.exists() else ""):
+            return
+        if process.poll() is not None:
+            pytest.fail(f"`{name}` exited with {process.returncode}:\n{_tail(log)}")
+        time.sleep(0.1)
+    pytest.fail(f"`{name}` never logged {pattern.pattern!r}:\n{_tail(log)}")
 
 
 def _seed(served: Served) -> None:

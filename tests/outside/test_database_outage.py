@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -27,6 +26,7 @@ from tests.outside.conftest import (
     free_port,
     start,
     stop,
+    through,
     wait_until_ready,
 )
 
@@ -47,26 +47,21 @@ ANSWER_WITHIN = 8.0  # seconds: a bounded wait for a connection (3 s by default)
 @pytest.fixture
 def outage(tmp_path: Path) -> Iterator[tuple[Served, Outage]]:
     server = require_service("MENTORING_TEST_DATABASE_URL", "PostgreSQL")
-    with fresh_database(server) as url:
-        parts = urlsplit(url)
-        assert parts.hostname
-        assert parts.port
-        with Outage(parts.hostname, parts.port) as relay:
-            user = f"{parts.username}@" if parts.username else ""
-            proxied = urlunsplit(parts._replace(netloc=f"{user}127.0.0.1:{relay.port}"))
-            port = free_port()
-            served = Served(
-                "production",
-                f"http://127.0.0.1:{port}",
-                environment(MENTORING_DATABASE_URL=proxied),
-                tmp_path,
-            )
-            try:
-                start(served, "serve", "serve", "--port", str(port))
-                wait_until_ready(served)
-                yield served, relay
-            finally:
-                stop(served)
+    with fresh_database(server) as url, Outage.of(url) as relay:
+        proxied = through(url, relay.port)
+        port = free_port()
+        served = Served(
+            "production",
+            f"http://127.0.0.1:{port}",
+            environment(MENTORING_DATABASE_URL=proxied),
+            tmp_path,
+        )
+        try:
+            start(served, "serve", "serve", "--port", str(port))
+            wait_until_ready(served)
+            yield served, relay
+        finally:
+            stop(served)
 
 
 def timed(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -26,10 +24,12 @@ from tests.outside.conftest import (
     START_DEADLINE,
     Served,
     _tail,
-    environment,
     free_port,
+    kafka_environment,
+    logged,
     start,
     stop,
+    through,
     wait_until_ready,
 )
 
@@ -50,52 +50,31 @@ WORKERS = ("relay", "project")
 def production(tmp_path: Path) -> Iterator[tuple[Served, Outage]]:
     server = require_service("MENTORING_TEST_DATABASE_URL", "PostgreSQL")
     bootstrap = require_service("MENTORING_TEST_KAFKA_BOOTSTRAP_SERVERS", "Kafka")
-    suffix = uuid.uuid4().hex[:8]
-    with fresh_database(server) as url:
-        parts = urlsplit(url)
-        assert parts.hostname
-        assert parts.port
-        with Outage(parts.hostname, parts.port) as relay:
-            user = f"{parts.username}@" if parts.username else ""
-            proxied = urlunsplit(parts._replace(netloc=f"{user}127.0.0.1:{relay.port}"))
-            port = free_port()
-            served = Served(
-                "production",
-                f"http://127.0.0.1:{port}",
-                environment(
-                    MENTORING_DATABASE_URL=url,
-                    MENTORING_KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-                    MENTORING_KAFKA_TOPIC=f"recovery.{suffix}",
-                    MENTORING_KAFKA_TOPIC_PARTITIONS="2",
-                    MENTORING_KAFKA_CONSUMER_GROUP=f"recovery-{suffix}",
-                    MENTORING_CONSISTENCY_TIMEOUT="10",
-                    MENTORING_METRICS_PORT="0",
-                ),
-                tmp_path,
-            )
-            try:
-                for worker in WORKERS:
-                    start(served, worker, worker, MENTORING_DATABASE_URL=proxied)
-                start(served, "serve", "serve", "--port", str(port))
-                wait_until_ready(served)
-                for worker in WORKERS:
-                    logged(served, worker, re.compile(r"(relay|projector) ready"))
-                yield served, relay
-            finally:
-                stop(served)
-
-
-def logged(served: Served, name: str, pattern: re.Pattern[str]) -> None:
-    """Wait until the process logs ``pattern``; fail at once if it exits."""
-    log, process = served.logs / f"{name}.log", served.processes[name]
-    deadline = time.monotonic() + START_DEADLINE
-    while time.monotonic() < deadline:
-        if pattern.search(log.read_text(errors="replace") if log.exists() else ""):
-            return
-        if process.poll() is not None:
-            pytest.fail(f"`{name}` exited with {process.returncode}:\n{_tail(log)}")
-        time.sleep(0.1)
-    pytest.fail(f"`{name}` never logged {pattern.pattern!r}:\n{_tail(log)}")
+    with fresh_database(server) as url, Outage.of(url) as relay:
+        proxied = through(url, relay.port)
+        port = free_port()
+        served = Served(
+            "production",
+            f"http://127.0.0.1:{port}",
+            kafka_environment(
+                url,
+                bootstrap,
+                "recovery",
+                MENTORING_KAFKA_TOPIC_PARTITIONS="2",
+                MENTORING_CONSISTENCY_TIMEOUT="10",
+            ),
+            tmp_path,
+        )
+        try:
+            for worker in WORKERS:
+                start(served, worker, worker, MENTORING_DATABASE_URL=proxied)
+            start(served, "serve", "serve", "--port", str(port))
+            wait_until_ready(served)
+            for worker in WORKERS:
+                logged(served, worker, re.compile(r"(relay|projector) ready"))
+            yield served, relay
+        finally:
+            stop(served)
 
 
 def cohorts(served: Served, token: str, at: int) -> list[str]:

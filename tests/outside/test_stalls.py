@@ -30,11 +30,12 @@ from tests.outside.conftest import (
     Served,
     environment,
     free_port,
+    kafka_environment,
+    logged,
     start,
     stop,
     wait_until_ready,
 )
-from tests.outside.test_recovery import logged
 
 REGISTER_PIN = """mutation {
   registerPin(input: {slug: "stall", name: "Stall network", communities: ["Any"],
@@ -50,20 +51,17 @@ STALL_SECONDS = 2
 def production(tmp_path: Path) -> Iterator[Served]:
     server = require_service("MENTORING_TEST_DATABASE_URL", "PostgreSQL")
     bootstrap = require_service("MENTORING_TEST_KAFKA_BOOTSTRAP_SERVERS", "Kafka")
-    suffix = uuid.uuid4().hex[:8]
     with fresh_database(server) as url:
         port = free_port()
         served = Served(
             "production",
             f"http://127.0.0.1:{port}",
-            environment(
-                MENTORING_DATABASE_URL=url,
-                MENTORING_KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-                MENTORING_KAFKA_TOPIC=f"stall.{suffix}",
+            kafka_environment(
+                url,
+                bootstrap,
+                "stall",
                 MENTORING_KAFKA_TOPIC_PARTITIONS="3",
-                MENTORING_KAFKA_CONSUMER_GROUP=f"stall-{suffix}",
                 MENTORING_CONSISTENCY_TIMEOUT="2",
-                MENTORING_METRICS_PORT="0",
                 MENTORING_PROJECTION_STALL_SECONDS=str(STALL_SECONDS),
             ),
             tmp_path,

@@ -14,7 +14,6 @@ import json
 import re
 import secrets
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,13 +25,13 @@ from tests.conftest import fresh_database, require_service
 from tests.outside.conftest import (
     START_DEADLINE,
     Served,
-    environment,
     free_port,
+    kafka_environment,
+    logged,
     start,
     stop,
     wait_until_ready,
 )
-from tests.outside.test_recovery import logged
 
 REGISTER_PIN = """mutation {
   registerPin(input: {slug: "traced", name: "Traced network", communities: ["Any"],
@@ -50,20 +49,17 @@ TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-01")
 def production(tmp_path: Path) -> Iterator[Served]:
     server = require_service("MENTORING_TEST_DATABASE_URL", "PostgreSQL")
     bootstrap = require_service("MENTORING_TEST_KAFKA_BOOTSTRAP_SERVERS", "Kafka")
-    suffix = uuid.uuid4().hex[:8]
     with fresh_database(server) as url:
         port = free_port()
         served = Served(
             "production",
             f"http://127.0.0.1:{port}",
-            environment(
-                MENTORING_DATABASE_URL=url,
-                MENTORING_KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-                MENTORING_KAFKA_TOPIC=f"traced.{suffix}",
+            kafka_environment(
+                url,
+                bootstrap,
+                "traced",
                 MENTORING_KAFKA_TOPIC_PARTITIONS="2",
-                MENTORING_KAFKA_CONSUMER_GROUP=f"traced-{suffix}",
                 MENTORING_CONSISTENCY_TIMEOUT="10",
-                MENTORING_METRICS_PORT="0",
             ),
             tmp_path,
         )

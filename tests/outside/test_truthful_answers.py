@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -34,6 +34,7 @@ from tests.outside.conftest import (
     free_port,
     start,
     stop,
+    through,
     wait_until_ready,
 )
 
@@ -82,12 +83,6 @@ class Fixture:
         return sorted(edge["node"]["name"] for edge in listed["cohorts"]["edges"])
 
 
-def through(url: str, relay: Outage) -> str:
-    parts = urlsplit(url)
-    user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit(parts._replace(netloc=f"{user}127.0.0.1:{relay.port}"))
-
-
 @pytest.fixture
 def faults(tmp_path: Path) -> Iterator[Fixture]:
     server = require_service("MENTORING_TEST_DATABASE_URL", "PostgreSQL")
@@ -104,8 +99,8 @@ def faults(tmp_path: Path) -> Iterator[Fixture]:
                 "production",
                 f"http://127.0.0.1:{port}",
                 environment(
-                    MENTORING_DATABASE_URL=through(url, store),
-                    MENTORING_READ_DATABASE_URL=through(url, read_models),
+                    MENTORING_DATABASE_URL=through(url, store.port),
+                    MENTORING_READ_DATABASE_URL=through(url, read_models.port),
                 ),
                 tmp_path,
             )

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -27,13 +25,15 @@ from tests.faults import Outage
 from tests.outside.conftest import (
     START_DEADLINE,
     Served,
-    environment,
     free_port,
+    kafka_environment,
+    logged,
     start,
     stop,
+    through,
     wait_until_ready,
 )
-from tests.outside.test_recovery import cohorts, logged
+from tests.outside.test_recovery import cohorts
 
 REGISTER_PIN = """mutation {
   registerPin(input: {slug: "watermark", name: "Watermark network", communities: ["Any"],
@@ -51,41 +51,33 @@ STALE_AFTER = 10.0  # seconds: a projector's watermark report no longer counts (
 def two_projectors(tmp_path: Path) -> Iterator[tuple[Served, Outage, str]]:
     server = require_service("MENTORING_TEST_DATABASE_URL", "PostgreSQL")
     bootstrap = require_service("MENTORING_TEST_KAFKA_BOOTSTRAP_SERVERS", "Kafka")
-    suffix = uuid.uuid4().hex[:8]
-    with fresh_database(server) as url:
-        parts = urlsplit(url)
-        assert parts.hostname
-        assert parts.port
-        with Outage(parts.hostname, parts.port) as relay:
-            user = f"{parts.username}@" if parts.username else ""
-            proxied = urlunsplit(parts._replace(netloc=f"{user}127.0.0.1:{relay.port}"))
-            port = free_port()
-            served = Served(
-                "production",
-                f"http://127.0.0.1:{port}",
-                environment(
-                    MENTORING_DATABASE_URL=url,
-                    MENTORING_KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-                    MENTORING_KAFKA_TOPIC=f"watermark.{suffix}",
-                    MENTORING_KAFKA_TOPIC_PARTITIONS="4",
-                    MENTORING_KAFKA_CONSUMER_GROUP=f"watermark-{suffix}",
-                    MENTORING_CONSISTENCY_TIMEOUT="1",
-                    MENTORING_METRICS_PORT="0",
-                ),
-                tmp_path,
-            )
-            try:
-                start(served, "relay", "relay")
-                start(served, "project-a", "project", MENTORING_DATABASE_URL=proxied)
-                start(served, "project-b", "project")
-                start(served, "serve", "serve", "--port", str(port))
-                wait_until_ready(served)
-                for name in ("project-a", "project-b"):
-                    logged(served, name, re.compile(r"projector ready"))
-                yield served, relay, url
-            finally:
-                relay.thaw()
-                stop(served)
+    with fresh_database(server) as url, Outage.of(url) as relay:
+        proxied = through(url, relay.port)
+        port = free_port()
+        served = Served(
+            "production",
+            f"http://127.0.0.1:{port}",
+            kafka_environment(
+                url,
+                bootstrap,
+                "watermark",
+                MENTORING_KAFKA_TOPIC_PARTITIONS="4",
+                MENTORING_CONSISTENCY_TIMEOUT="1",
+            ),
+            tmp_path,
+        )
+        try:
+            start(served, "relay", "relay")
+            start(served, "project-a", "project", MENTORING_DATABASE_URL=proxied)
+            start(served, "project-b", "project")
+            start(served, "serve", "serve", "--port", str(port))
+            wait_until_ready(served)
+            for name in ("project-a", "project-b"):
+                logged(served, name, re.compile(r"projector ready"))
+            yield served, relay, url
+        finally:
+            relay.thaw()
+            stop(served)
 
 
 def write(served: Served, token: str, name: str) -> tuple[str, int]:
