@@ -119,6 +119,23 @@ class Served:
         data: dict[str, Any] = body["data"]
         return data
 
+    def saved(self, query: str, variables: dict[str, Any] | None = None, *, token: str) -> int:
+        """Run a setup mutation; its position, whether or not the read models show it yet.
+
+        A write answers STALE when the projectors have not caught up within the gateway's
+        consistency timeout (for example while a consumer group is still rebalancing): the
+        change was saved all the same, and a later read with ``consistentWith`` waits for it.
+        """
+        response = self.post(query, variables, token=token)
+        assert response.status_code == 200, response.text[:500]
+        body = response.json()
+        errors = body.get("errors") or []
+        if errors:
+            assert [e["extensions"]["code"] for e in errors] == ["STALE"], errors
+            return int(errors[0]["extensions"]["position"])
+        (answer,) = body["data"].values()
+        return int(answer["position"])
+
     def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """Run ``mentoring ARGS`` against the same store, to completion."""
         return subprocess.run(

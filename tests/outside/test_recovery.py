@@ -42,7 +42,9 @@ PLAN_COHORT = """mutation($name: String!) {
     cohort { id } position
   }
 }"""
-COHORTS = "query($at: Int) { cohorts(consistentWith: $at) { edges { node { name } } } }"
+COHORTS = """query($at: Int) {
+  cohorts(first: 100, consistentWith: $at) { edges { node { name } } pageInfo { hasNextPage } }
+}"""
 WORKERS = ("relay", "project")
 
 
@@ -85,6 +87,7 @@ def cohorts(served: Served, token: str, at: int) -> list[str]:
         codes = [e["extensions"]["code"] for e in body.get("errors", [])]
         if codes != ["STALE"] or time.monotonic() > deadline:
             assert not codes, body
+            assert not body["data"]["cohorts"]["pageInfo"]["hasNextPage"], "more than a page"
             return sorted(edge["node"]["name"] for edge in body["data"]["cohorts"]["edges"])
 
 

@@ -99,8 +99,8 @@ def test_a_frozen_projector_makes_the_gateway_unready_and_shows_its_lag(
     served = production
     admin = served.token(role="admin", tenant=None, subject="platform-admin")
     coordinator = served.token(tenant="stall")
-    served.data(REGISTER_PIN, token=admin)
-    served.data(PLAN_COHORT, {"name": "Before"}, token=coordinator)
+    served.saved(REGISTER_PIN, token=admin)
+    served.saved(PLAN_COHORT, {"name": "Before"}, token=coordinator)
     ready = readiness(served, 200)
     assert ready["status"] == "ready", ready
     assert len(ready["partitions"]) == 3, ready

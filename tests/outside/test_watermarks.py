@@ -104,7 +104,7 @@ def test_a_write_on_a_stuck_projectors_partition_is_stale_not_missing(
     served, relay, url = two_projectors
     admin = served.token(role="admin", tenant=None, subject="platform-admin")
     coordinator = served.token(tenant="watermark")
-    served.data(REGISTER_PIN, token=admin)
+    served.saved(REGISTER_PIN, token=admin)  # STALE while the group still rebalances
     _, first = write(served, coordinator, "Before")
     assert cohorts(served, coordinator, first) == ["Before"]
     deadline = time.monotonic() + START_DEADLINE
