@@ -29,6 +29,7 @@ from services.group_lag import PartitionLag
 
 log = logging.getLogger(__name__)
 READY_WITHIN = 1.5
+"""Seconds /readyz waits for the databases before it answers 503."""
 PARTITION_LAG = Gauge(
     "mentoring_projection_partition_lag",
     "Messages of a Kafka partition the projectors' group has not committed (end - committed)",
@@ -39,7 +40,11 @@ PARTITION_STALLED = Gauge(
     "How long a partition with lag has gone without its committed offset moving",
     ["projection", "partition"],
 )
-"""Seconds /readyz waits for the databases before it answers 503."""
+OLDEST_UNAPPLIED = Gauge(
+    "mentoring_projection_oldest_unapplied_seconds",
+    "How long ago the oldest event the projectors' group has not applied occurred (0: none)",
+    ["projection"],
+)
 
 
 def create_app(platform: Platform) -> FastAPI:
@@ -103,15 +108,22 @@ def create_app(platform: Platform) -> FastAPI:
 
     readiness = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readyz")
 
+    def measure_partitions() -> list[PartitionLag]:
+        """Kafka's view of the lag, per partition, also set as metrics."""
+        name = platform.views.name
+        partitions = platform.partition_lag()
+        for part in partitions:
+            PARTITION_LAG.labels(name, str(part.partition)).set(part.lag)
+            PARTITION_STALLED.labels(name, str(part.partition)).set(part.stalled_seconds)
+        oldest = oldest_unapplied(partitions)
+        if oldest is not None:  # unknown this time: the gauge keeps its last value
+            OLDEST_UNAPPLIED.labels(name).set(oldest)
+        return partitions
+
     def measure() -> tuple[int, float, dict[str, object], list[PartitionLag], int]:
         lag_events, lag_seconds = platform.lag()
         stored = platform.views.stored_position()
-        partitions = platform.partition_lag()
-        for part in partitions:
-            PARTITION_LAG.labels(platform.views.name, str(part.partition)).set(part.lag)
-            PARTITION_STALLED.labels(platform.views.name, str(part.partition)).set(
-                part.stalled_seconds
-            )
+        partitions = measure_partitions()
         return lag_events, lag_seconds, platform.views.reported() or {}, partitions, stored
 
     @app.get("/readyz")
@@ -143,9 +155,11 @@ def create_app(platform: Platform) -> FastAPI:
                 "committed": p.committed,
                 "end": p.end,
                 "stalled_seconds": p.stalled_seconds,
+                "oldest_unapplied_seconds": p.oldest_unapplied_seconds,
             }
             for p in partitions
         ]
+        oldest = {"oldest_unapplied_seconds": oldest_unapplied(partitions)} if partitions else {}
         stall = settings.projection_stall_seconds
         if any(p.stalled_seconds >= stall for p in partitions):
             log.warning("readyz: a partition has not moved for %.0f s or more: %s", stall, kafka)
@@ -153,6 +167,7 @@ def create_app(platform: Platform) -> FastAPI:
                 {
                     "status": "stalled",
                     "lag_events": sum(p.lag for p in partitions),
+                    **oldest,
                     "partitions": kafka,
                 },
                 status_code=503,
@@ -173,6 +188,7 @@ def create_app(platform: Platform) -> FastAPI:
                 "status": "degraded" if error else "ready",
                 "lag_events": max(lag_events, sum(p.lag for p in partitions)),
                 "projections": {status.name: projection},
+                **oldest,
                 **({"partitions": kafka} if partitions else {}),
             }
         )
@@ -186,6 +202,10 @@ def create_app(platform: Platform) -> FastAPI:
             LAG_SECONDS.labels(platform.views.name).set(lag_seconds)
         except Exception:
             log.exception("metrics: could not measure the projection lag")
+        try:
+            measure_partitions()
+        except Exception as failure:
+            log.warning("metrics: Kafka does not answer: %s", failure)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(JsonBody)
@@ -193,3 +213,13 @@ def create_app(platform: Platform) -> FastAPI:
     app.add_middleware(Traceparent)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     return app
+
+
+def oldest_unapplied(partitions: list[PartitionLag]) -> float | None:
+    """The age of the oldest event not applied on any partition (0.0: all applied; None: some
+    are pending but none could be read in time)."""
+    ages = [p.oldest_unapplied_seconds for p in partitions if p.lag]
+    if not ages:
+        return 0.0
+    known = [age for age in ages if age is not None]
+    return max(known) if known else None

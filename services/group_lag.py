@@ -5,12 +5,18 @@ projector to be alive: a projector that is frozen, blocked or dead commits nothi
 partitions show lag that does not move. A partition is *stalled* when it has lag and its
 committed offset has not moved for ``stall_after`` seconds; the gateway's ``/readyz`` then
 answers 503.
+
+It also reports the age of the oldest event the group has not applied: the message at a
+lagging partition's committed offset is read (once per offset) and its ``occurred_at`` is the
+moment the change was made. A write made that long ago is not in the read models yet.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
@@ -24,6 +30,9 @@ class PartitionLag:
     end: int
     stalled_seconds: float
     """How long it has had lag without its committed offset moving (0: none, or moving)."""
+    oldest_unapplied_seconds: float | None = None
+    """How long ago the oldest event not yet applied here occurred (None: no lag, or it could
+    not be read within the time the measurement allows)."""
 
     @property
     def lag(self) -> int:
@@ -51,8 +60,22 @@ class GroupLag:
             allow_auto_create_topics=False,
             request_timeout_ms=max(timeout_ms, 1000) + 1000,
         )
+        self._peek = KafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            client_id="mentoring-gateway-lag",
+            group_id=None,
+            enable_auto_commit=False,
+            allow_auto_create_topics=False,
+            auto_offset_reset="earliest",  # the offset was deleted: the oldest kept is next
+            fetch_max_wait_ms=50,
+            max_partition_fetch_bytes=64 * 1024,
+            request_timeout_ms=max(timeout_ms, 1000) + 1000,
+        )
+        self._peek_within = timeout / 2
         self._moved: dict[int, tuple[int, float]] = {}
         """partition -> (committed offset, when it was last seen to move or to be caught up)"""
+        self._occurred: dict[int, tuple[int, datetime]] = {}
+        """partition -> (committed offset, when the event at that offset occurred)"""
 
     def measure(self) -> list[PartitionLag]:
         """Every partition of the topic, whoever owns it (or nobody)."""
@@ -64,6 +87,7 @@ class GroupLag:
         starts = self._offsets.beginning_offsets(partitions)
         committed = self._admin.list_group_offsets({self._group: partitions}).get(self._group, {})
         now = time.monotonic()
+        peek_until = now + self._peek_within
         found = []
         for tp in partitions:
             meta = committed.get(tp)
@@ -73,9 +97,34 @@ class GroupLag:
                 since = now
             self._moved[tp.partition] = (offset, since)
             stalled = now - since if ends[tp] > offset else 0.0
-            found.append(PartitionLag(tp.partition, offset, ends[tp], round(stalled, 3)))
+            age = None
+            if ends[tp] > offset:
+                occurred = self._occurred_at(tp, offset, peek_until)
+                if occurred is not None:
+                    age = round(max(0.0, (datetime.now(UTC) - occurred).total_seconds()), 3)
+            found.append(PartitionLag(tp.partition, offset, ends[tp], round(stalled, 3), age))
         return found
+
+    def _occurred_at(self, tp: TopicPartition, offset: int, until: float) -> datetime | None:
+        """When the event at ``offset`` of ``tp`` occurred (read once per offset; None if the
+        broker does not hand it over before ``until``)."""
+        known = self._occurred.get(tp.partition)
+        if known is not None and known[0] == offset:
+            return known[1]
+        self._peek.assign([tp])
+        self._peek.seek(tp, offset)
+        while (left := until - time.monotonic()) > 0:
+            for record in self._peek.poll(timeout_ms=int(left * 1000) + 1, max_records=1).get(
+                tp, []
+            ):
+                occurred = datetime.fromisoformat(json.loads(record.value)["occurred_at"])
+                if occurred.tzinfo is None:
+                    occurred = occurred.replace(tzinfo=UTC)
+                self._occurred[tp.partition] = (offset, occurred)
+                return occurred
+        return None
 
     def close(self) -> None:
         self._admin.close()
         self._offsets.close()
+        self._peek.close()

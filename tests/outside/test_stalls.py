@@ -107,26 +107,35 @@ def test_a_frozen_projector_makes_the_gateway_unready_and_shows_its_lag(
 
     os.kill(served.processes["project"].pid, signal.SIGSTOP)
     written = 6
+    first_write = time.time()
     for n in range(written):
         served.post(PLAN_COHORT, {"name": f"During {n}"}, token=coordinator)  # STALE: unseen
+    last_write = time.time()
 
     stalled = readiness(served, 503)
+    answered = time.time()
     assert stalled["status"] == "stalled", stalled
     lags = {p["partition"]: p["lag"] for p in stalled["partitions"]}
     assert set(lags) == {0, 1, 2}
     assert sum(lags.values()) >= written, stalled
     assert any(p["stalled_seconds"] >= STALL_SECONDS for p in stalled["partitions"]), stalled
+    # The oldest unapplied event is one of the writes made while the projector was frozen.
+    oldest = stalled["oldest_unapplied_seconds"]
+    assert answered - last_write - 1 <= oldest <= answered - first_write + 1, stalled
     with httpx.Client(base_url=served.base_url, timeout=10) as http:
         metrics = http.get("/metrics").text
     shown = re.findall(
         r'mentoring_projection_partition_lag\{[^}]*partition="(\d)"[^}]*\} (\S+)', metrics
     )
     assert sum(float(value) for _, value in shown) >= written, shown
+    (age,) = re.findall(r"mentoring_projection_oldest_unapplied_seconds\{[^}]*\} (\S+)", metrics)
+    assert float(age) >= oldest, metrics  # older still, a moment later
 
     os.kill(served.processes["project"].pid, signal.SIGCONT)
     ready = readiness(served, 200)
     assert ready["status"] == "ready", ready
     assert all(p["lag"] == 0 for p in ready["partitions"]), ready
+    assert ready["oldest_unapplied_seconds"] == 0.0, ready
     served.alive()
 
 
