@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # variables are used by the scripts that source this file
-# Shared by deploy/local/up and deploy/local/down (sourced, not executed).
+# Shared by deploy/local/up, down and restart (sourced, not executed).
 # Expects HERE (this folder) to be set by the caller.
 
 REPO_ROOT=$(cd "$HERE/../.." && pwd)
@@ -11,9 +11,14 @@ LOCAL_DIR=$(cd "$LOCAL_DIR" && pwd)
 STATE_FILE=$LOCAL_DIR/services.env   # pids, ports and dirs of the running services
 LOCK_FILE=$LOCAL_DIR/services.lock   # serialises concurrent up/down
 LOG_DIR=$LOCAL_DIR/logs              # logs of the last run, kept after `down`
-LIBS_DIR=$LOCAL_DIR/kafka-libs       # cached Kafka jars, kept after `down`
+# Cached Kafka jars, kept after `down`. Another instance (its own MENTORING_LOCAL_DIR) may
+# point MENTORING_KAFKA_LIBS_DIR at the first one's cache instead of running Maven again.
+LIBS_DIR=${MENTORING_KAFKA_LIBS_DIR:-$LOCAL_DIR/kafka-libs}
 PG_BASE_DEFAULT=$LOCAL_DIR/postgresql
 KAFKA_BASE=$LOCAL_DIR/kafka
+
+START_TIMEOUT=${MENTORING_LOCAL_START_TIMEOUT:-120}   # seconds, per service
+KAFKA_HEAP=${MENTORING_KAFKA_HEAP:-512m}
 
 say() { printf '[deploy/local] %s\n' "$*" >&2; }
 die() {
@@ -105,6 +110,73 @@ load_state() {
 }
 
 kafka_pattern() { printf 'kafka.Kafka %s/server.properties' "$KAFKA_BASE"; }
+
+# Start PostgreSQL on its existing data directory (PG_DATA, port in its postgresql.conf) and
+# wait until it accepts connections; sets PG_PID and records it in the state file.
+start_postgres() {
+    local deadline
+    say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_BASE/postgresql.log" -w -t "$START_TIMEOUT" start \
+        >&2 </dev/null 3>&- 9>&-; then
+        show_tail "$PG_BASE/postgresql.log"
+        die "PostgreSQL did not start within ${START_TIMEOUT}s"
+    fi
+    PG_PID=$(head -n 1 "$PG_DATA/postmaster.pid")
+    write_state
+
+    deadline=$((SECONDS + START_TIMEOUT))
+    until "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -t 2; do
+        if ((SECONDS >= deadline)); then
+            show_tail "$PG_BASE/postgresql.log"
+            die "PostgreSQL on 127.0.0.1:$PG_PORT does not accept connections after ${START_TIMEOUT}s"
+        fi
+        sleep 0.2
+    done
+}
+
+# The JVM options of the broker (KAFKA_JAVA_OPTS), for formatting its storage and running it.
+kafka_java_opts() {
+    KAFKA_JAVA_OPTS=(
+        "-Xms$KAFKA_HEAP" "-Xmx$KAFKA_HEAP"
+        -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent
+        -Djava.awt.headless=true
+        "-Dlog4j2.configurationFile=$HERE/log4j2.properties"
+        -Dlog4j2.shutdownHookEnabled=false   # keep logging during Kafka's own shutdown hook
+        "-Dkafka.logs.dir=$KAFKA_BASE/logs"
+    )
+}
+
+# Start the broker on its existing configuration and data ($KAFKA_BASE) and wait until it
+# reports that it started; sets KAFKA_PID and records it in the state file. Only the part of
+# server.log written by this start counts: after a restart the file still holds the last one's.
+start_kafka() {
+    local log=$KAFKA_BASE/logs/server.log from deadline
+    from=$(($(stat -c %s "$log" 2>/dev/null || echo 0) + 1))
+    kafka_java_opts
+    say "starting Kafka on 127.0.0.1:$KAFKA_PORT (controller 127.0.0.1:$KAFKA_CONTROLLER_PORT)"
+    setsid java "${KAFKA_JAVA_OPTS[@]}" -cp "$LIBS_DIR/*" kafka.Kafka "$KAFKA_BASE/server.properties" \
+        </dev/null >>"$KAFKA_BASE/logs/stdout.log" 2>&1 3>&- 9>&- &
+    KAFKA_PID=$!
+    write_state
+
+    deadline=$((SECONDS + START_TIMEOUT))
+    until tail -c "+$from" "$log" 2>/dev/null | grep -F 'Kafka Server started' >/dev/null &&
+        port_open "$KAFKA_PORT"; do
+        if ! kill -0 "$KAFKA_PID" 2>/dev/null; then
+            show_tail "$KAFKA_BASE/logs/stdout.log" 20
+            show_tail "$log" 60
+            die "Kafka exited during start-up"
+        fi
+        if ((SECONDS >= deadline)); then
+            show_tail "$KAFKA_BASE/logs/stdout.log" 20
+            show_tail "$log" 60
+            die "Kafka did not report 'Kafka Server started' on 127.0.0.1:$KAFKA_PORT within ${START_TIMEOUT}s"
+        fi
+        sleep 0.2
+    done
+    pid_is "$KAFKA_PID" "$(kafka_pattern)" || die "Kafka pid $KAFKA_PID is not the broker process"
+    say "Kafka is ready (pid $KAFKA_PID)"
+}
 
 stop_kafka() {
     local pid=${KAFKA_PID:-} i
