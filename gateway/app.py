@@ -72,7 +72,7 @@ def create_app(platform: Platform) -> FastAPI:
             authorization=connection.headers.get("authorization"),
             waits=waits,
             idempotency_key=connection.headers.get(IDEMPOTENCY_HEADER),
-            trace_id=str(connection.scope.get("state", {}).get("trace_id", "")),
+            correlation_id=str(connection.scope.get("state", {}).get("correlation_id", "")),
         )
 
     @asynccontextmanager

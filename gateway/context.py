@@ -96,8 +96,9 @@ class RequestContext(BaseContext):
     waits: ConsistencyWaits
     idempotency_key: str | None = None
     """The request's Idempotency-Key header (gateway/idempotency.py)."""
-    trace_id: str = ""
-    """The request's W3C trace id (``protection.Traceparent``): its events' correlation id."""
+    correlation_id: str = ""
+    """The request's W3C trace id and the gateway's span id in it (``protection.Traceparent``):
+    its events' correlation id."""
     saved: dict[str, int] = field(default_factory=dict)
     """Root fields whose change is saved, with its position: their errors must say so."""
     _caller: TenantContext | None = field(default=None)
@@ -122,7 +123,7 @@ class RequestContext(BaseContext):
             if header is None and isinstance(params, dict):
                 header = params.get("Authorization") or params.get("authorization")
             caller = self.authenticate(header if isinstance(header, str) else None)
-            self._caller = replace(caller, correlation_id=self.trace_id)
+            self._caller = replace(caller, correlation_id=self.correlation_id)
         return self._caller
 
     def reader(self, *roles: Role) -> TenantContext:

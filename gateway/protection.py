@@ -24,11 +24,13 @@ from graphql import (
     ValidationRule,
     get_named_type,
 )
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 from gateway.errors import BadInputError
 from gateway.graphql_http_protocol import JSON, Refusal, negotiate, refusal_body, request_json
+from services import tracing
 from services.errors import Forbidden
 
 log = logging.getLogger(__name__)
@@ -288,9 +290,11 @@ class Traceparent:
     """W3C Trace Context: every HTTP request belongs to a trace.
 
     The caller's ``traceparent`` header names the trace (a malformed one, or none, starts a
-    new trace). Its id becomes the correlation id of every event the request stores, so it
-    travels with the event through the Kafka headers into the projector's log; the answer's
-    ``traceparent`` header names the trace and the gateway's part in it."""
+    new trace). The gateway's span for the request is in it: FastAPI's own server span when
+    tracing is on (services/tracing.py), else an id made here. The trace id and that span's
+    id become the correlation id of every event the request stores, so they travel with the
+    event through the Kafka headers to the projector; the answer's ``traceparent`` header
+    names the trace and the gateway's span."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -299,15 +303,22 @@ class Traceparent:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        given = dict(scope.get("headers") or []).get(b"traceparent", b"").decode("latin-1")
-        found = TRACEPARENT.fullmatch(given.strip().lower())
-        trace = found.group(1) if found and found.group(1) != "0" * 32 else secrets.token_hex(16)
-        span = secrets.token_hex(8)
-        scope.setdefault("state", {})["trace_id"] = trace
+        server = trace.get_current_span()  # FastAPI's, which honours the caller's header
+        if server.is_recording():
+            own = server.get_span_context()
+            trace_id, span_id = own.trace_id, own.span_id
+        else:  # tracing is off: the ids are made here
+            given = dict(scope.get("headers") or []).get(b"traceparent", b"").decode("latin-1")
+            found = TRACEPARENT.fullmatch(given.strip().lower())
+            valid = found is not None and found.group(1) != "0" * 32
+            trace_id = int(found.group(1), 16) if found and valid else secrets.randbits(128)
+            span_id = secrets.randbits(64) or 1
+        correlation = tracing.correlation(trace_id, span_id)
+        scope.setdefault("state", {})["correlation_id"] = correlation
 
         async def answer(message: Message) -> None:
             if message["type"] == "http.response.start":
-                header = (b"traceparent", f"00-{trace}-{span}-01".encode())
+                header = (b"traceparent", f"00-{correlation}-01".encode())
                 message = {**message, "headers": [*message.get("headers", []), header]}
             await send(message)
 

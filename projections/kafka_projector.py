@@ -17,11 +17,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Span, SpanKind
 
 from domain.envelope import EventEnvelope
 from projections.tenant_views import LAG_EVENTS, LAG_SECONDS, TenantViews
 
 log = logging.getLogger(__name__)
+_TRACER = trace.get_tracer(__name__)
 
 LAG_REPORT_INTERVAL = 2.0
 MEASURE_INTERVAL = 0.1  # seconds between lag and watermark measurements while busy
@@ -73,7 +77,12 @@ class KafkaProjector:
             batches = self._consumer.poll(timeout_ms=500, max_records=self._max_records)
             for partition, records in batches.items():
                 envelopes = [EventEnvelope.from_json(record.value) for record in records]
-                self._views.handle(envelopes, part=partition.partition)
+                spans = _spans(records, envelopes) if _tracing() else []
+                try:
+                    self._views.handle(envelopes, part=partition.partition)
+                finally:
+                    for span in spans:
+                        span.end()
                 if envelopes and log.isEnabledFor(logging.DEBUG):
                     traces = sorted({e.correlation_id for e in envelopes if e.correlation_id})
                     log.debug(
@@ -143,3 +152,35 @@ class KafkaProjector:
 
     def close(self) -> None:
         self._consumer.close()
+
+
+def _tracing() -> bool:
+    """Whether this process records spans (an SDK tracer provider is installed)."""
+    return not isinstance(
+        trace.get_tracer_provider(), (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
+    )
+
+
+def _spans(records: list[ConsumerRecord], envelopes: list[EventEnvelope]) -> list[Span]:
+    """One span per message, child of the span that published it (its ``traceparent``
+    header): the events are applied together, in one transaction, so the spans share it."""
+    spans = []
+    for record, envelope in zip(records, envelopes, strict=True):
+        carrier = {key: value.decode("latin-1") for key, value in record.headers or []}
+        spans.append(
+            _TRACER.start_span(
+                f"apply {envelope.event_type}",
+                context=propagate.extract(carrier),
+                kind=SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.operation.type": "process",
+                    "messaging.destination.name": record.topic,
+                    "messaging.destination.partition.id": str(record.partition),
+                    "messaging.kafka.offset": record.offset,
+                    "messaging.batch.message_count": len(records),
+                    "mentoring.position": envelope.position,
+                },
+            )
+        )
+    return spans

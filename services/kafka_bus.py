@@ -3,35 +3,32 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient
 from kafka.errors import TopicAlreadyExistsError
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, StatusCode
 
 from domain.envelope import EventEnvelope
+from services import tracing
 
 log = logging.getLogger(__name__)
+_TRACER = trace.get_tracer(__name__)
 
 
-def headers(envelope: EventEnvelope) -> list[tuple[str, bytes]]:
-    """Headers a consumer can route on without parsing the payload."""
+def headers(envelope: EventEnvelope, traceparent: str | None = None) -> list[tuple[str, bytes]]:
+    """Headers a consumer can route on without parsing the payload; ``traceparent`` names the
+    span that published the message (by default, the request that stored the event)."""
+    parent = traceparent or tracing.traceparent(envelope.correlation_id, envelope.position)
     return [
         ("tenant", envelope.tenant_id.encode()),
         ("event_type", envelope.event_type.encode()),
         ("schema_version", str(envelope.schema_version).encode()),
         ("position", str(envelope.position).encode()),
-        *(
-            [("traceparent", f"00-{envelope.correlation_id}-{envelope.position:016x}-01".encode())]
-            if _TRACE_ID.fullmatch(envelope.correlation_id)
-            else []
-        ),
+        *([("traceparent", parent.encode())] if parent else []),
     ]
-
-
-_TRACE_ID = re.compile(r"[0-9a-f]{32}")
-"""A correlation id that is a W3C trace id (the request's that stored the event)."""
 
 
 def ensure_topic(bootstrap_servers: str, topic: str, partitions: int, replication: int) -> None:
@@ -70,18 +67,48 @@ class KafkaBus:
         )
 
     def publish(self, envelopes: Sequence[EventEnvelope]) -> None:
+        spans = [self._span(envelope) for envelope in envelopes] if tracing.enabled() else []
         futures = [
             self._producer.send(
                 self.topic,
                 key=envelope.aggregate_id.encode(),
                 value=envelope.to_json(),
-                headers=headers(envelope),
+                headers=headers(envelope, _traceparent(spans[i]) if spans else None),
             )
-            for envelope in envelopes
+            for i, envelope in enumerate(envelopes)
         ]
-        self._producer.flush(timeout=self._timeout)
-        for future in futures:
-            future.get(timeout=self._timeout)  # raises the broker's error, if any
+        try:
+            self._producer.flush(timeout=self._timeout)
+            for future in futures:
+                future.get(timeout=self._timeout)  # raises the broker's error, if any
+        except Exception as error:
+            for span in spans:
+                span.record_exception(error)
+                span.set_status(StatusCode.ERROR, str(error))
+            raise
+        finally:
+            for span in spans:
+                span.end()
+
+    def _span(self, envelope: EventEnvelope) -> Span:
+        """The span of one message's publication, in the trace of the request that stored it."""
+        return _TRACER.start_span(
+            f"publish {self.topic}",
+            context=tracing.parent(envelope.correlation_id),
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "send",
+                "messaging.destination.name": self.topic,
+                "mentoring.event_type": envelope.event_type,
+                "mentoring.position": envelope.position,
+            },
+        )
 
     def close(self) -> None:
         self._producer.close(timeout=self._timeout)
+
+
+def _traceparent(span: Span) -> str:
+    context = span.get_span_context()
+    return f"00-{tracing.correlation(context.trace_id, context.span_id)}-01"

@@ -20,6 +20,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+from opentelemetry import trace
 
 from domain.access import ApiKey
 from domain.activity import SharedActivity
@@ -30,11 +31,13 @@ from domain.group import Group, form_group
 from domain.people import Mentee, Mentor
 from domain.pin import Pin, pin_id_for
 from services import commands as c
+from services import tracing
 from services.context import Role, TenantContext
 from services.errors import BadInput, Conflict, Forbidden, NotFound
 from services.store import MentoringStore
 
 CONFLICT_RETRIES = 5
+_TRACER = trace.get_tracer(__name__)
 
 A = TypeVar("A", bound=TenantAggregate)
 P = ParamSpec("P")
@@ -95,7 +98,12 @@ def use_case(
     def run(
         store: MentoringStore, command: R, ctx: TenantContext, /, *args: P.args, **kwargs: P.kwargs
     ) -> C:
-        with acting_as(CommandMetadata(actor=ctx.actor, correlation_id=ctx.correlation_id)):
+        with (
+            _TRACER.start_as_current_span(
+                f"use case {func.__name__}", context=tracing.parent(ctx.correlation_id)
+            ),
+            acting_as(CommandMetadata(actor=ctx.actor, correlation_id=ctx.correlation_id)),
+        ):
             for attempt in range(1, CONFLICT_RETRIES + 1):
                 try:
                     return func(store, command, ctx, *args, **kwargs)

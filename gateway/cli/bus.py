@@ -37,6 +37,7 @@ def relay(drain: DrainOption = False, verbose: VerboseOption = False) -> None:
     settings = startup.settings(Secret.PERSONAL_DATA)
     bootstrap = startup.require_kafka(settings)
     startup.configure_logging(verbose)
+    startup.configure_tracing("relay")
     from services.store import build_store
 
     lost = startup.connection_errors()
@@ -126,6 +127,7 @@ def project(drain: DrainOption = False, verbose: VerboseOption = False) -> None:
     settings = startup.settings(Secret.PERSONAL_DATA)
     bootstrap = startup.require_kafka(settings)
     startup.configure_logging(verbose)
+    startup.configure_tracing("projector")
     from projections.database import open_read_models
     from projections.kafka_projector import KafkaProjector
     from projections.tenant_views import TenantViews

@@ -45,6 +45,7 @@ def serve(
 
     settings = startup.settings(Secret.TOKENS, Secret.PERSONAL_DATA, Secret.AUDIT_SIGNING)
     startup.configure_logging(verbose)
+    startup.configure_tracing("gateway")
     from gateway.bootstrap import build_platform
 
     platform = build_platform(settings)

@@ -58,6 +58,38 @@ def configure_logging(verbose: bool = False) -> None:
         logging.getLogger("kafka").setLevel(logging.WARNING)
 
 
+def configure_tracing(service: str) -> None:
+    """Export this process's spans with OTLP when an endpoint is configured; off by default.
+
+    OpenTelemetry's own variables configure it: ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or
+    ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) turns it on, ``OTEL_SERVICE_NAME`` overrides
+    ``mentoring-<service>``, ``OTEL_SDK_DISABLED=true`` keeps it off, and the exporter's and
+    batch processor's other ``OTEL_*`` variables apply as documented. Spans still queued at
+    exit are flushed.
+    """
+    import os
+
+    endpoint = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
+    if not endpoint or os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+        return
+    import atexit
+
+    from opentelemetry import trace
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    name = os.environ.get("OTEL_SERVICE_NAME") or f"mentoring-{service}"
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
+    atexit.register(provider.shutdown)
+    log.info("tracing: exporting spans of %s with OTLP to %s", name, endpoint)
+
+
 def require_kafka(settings: Settings) -> str:
     if not settings.kafka_bootstrap_servers:
         fail("Set MENTORING_KAFKA_BOOTSTRAP_SERVERS (host:port of Kafka).")

@@ -15,6 +15,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from tests.conftest import fresh_database, require_service
+from tests.otlp import Receiver
 from tests.outside.conftest import (
     START_DEADLINE,
     Served,
@@ -43,10 +45,31 @@ PLAN_COHORT = """mutation($name: String!) {
   }
 }"""
 TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-01")
+SERVER, PRODUCER, CONSUMER = 2, 4, 5  # OTLP's span kinds
 
 
 @pytest.fixture
 def production(tmp_path: Path) -> Iterator[Served]:
+    with platform(tmp_path) as served:
+        yield served
+
+
+@pytest.fixture
+def exporting(tmp_path: Path) -> Iterator[tuple[Served, Receiver]]:
+    """The same processes, each exporting its spans with OTLP to a receiver of the test's."""
+    with (
+        Receiver() as receiver,
+        platform(
+            tmp_path,
+            OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+            OTEL_BSP_SCHEDULE_DELAY="100",  # ms between batches (5 s by default)
+        ) as served,
+    ):
+        yield served, receiver
+
+
+@contextmanager
+def platform(tmp_path: Path, **env: str) -> Iterator[Served]:
     server = require_service("MENTORING_TEST_DATABASE_URL", "PostgreSQL")
     bootstrap = require_service("MENTORING_TEST_KAFKA_BOOTSTRAP_SERVERS", "Kafka")
     with fresh_database(server) as url:
@@ -60,6 +83,7 @@ def production(tmp_path: Path) -> Iterator[Served]:
                 "traced",
                 MENTORING_KAFKA_TOPIC_PARTITIONS="2",
                 MENTORING_CONSISTENCY_TIMEOUT="10",
+                **env,
             ),
             tmp_path,
         )
@@ -135,8 +159,53 @@ def test_a_change_carries_its_trace_from_the_request_to_the_projectors_log(
 
     published = messages(served)
     headers, envelope = published[given["position"]]
-    assert envelope["correlation_id"] == trace
-    assert headers["traceparent"].startswith(f"00-{trace}-")
+    assert envelope["correlation_id"] == f"{trace}-{own.group(2)}"  # the gateway's span
+    assert headers["traceparent"] == f"00-{trace}-{own.group(2)}-01"
     assert headers["event_type"] == "Cohort.Planned"
-    assert published[untraced["position"]][1]["correlation_id"] == new.group(1)
+    assert published[untraced["position"]][1]["correlation_id"] == f"{new[1]}-{new[2]}"
     logged(served, "project", re.compile(rf"applied .*traces .*{trace}"))
+
+
+def test_the_processes_export_one_trace_of_a_change_with_otlp(
+    exporting: tuple[Served, Receiver],
+) -> None:
+    """Gateway, use case, relay and projector spans of one mutation: one trace, each span the
+    child of the one before, sent by each process to the configured OTLP endpoint."""
+    served, receiver = exporting
+    admin = served.token(role="admin", tenant=None, subject="platform-admin")
+    served.data(REGISTER_PIN, token=admin)
+    trace, caller = secrets.token_hex(16), secrets.token_hex(8)
+    answered, _ = plan(served, "Exported", f"00-{trace}-{caller}-01")
+    own = TRACEPARENT.fullmatch(answered)
+    assert own, answered
+
+    topic = served.env["MENTORING_KAFKA_TOPIC"]
+    names = {"POST /graphql", "use case plan_cohort", f"publish {topic}", "apply Cohort.Planned"}
+    spans = receiver.wait_for(trace, names, START_DEADLINE)
+    assert names <= set(spans), spans
+    request, use_case = spans["POST /graphql"], spans["use case plan_cohort"]
+    publish, apply = spans[f"publish {topic}"], spans["apply Cohort.Planned"]
+    assert [request.service, use_case.service, publish.service, apply.service] == [
+        "mentoring-gateway",
+        "mentoring-gateway",
+        "mentoring-relay",
+        "mentoring-projector",
+    ]
+    assert (request.kind, request.parent_span_id) == (SERVER, caller)  # the client's span
+    assert request.span_id == own.group(2)  # the one the answer names
+    assert use_case.parent_span_id == request.span_id
+    assert (publish.kind, publish.parent_span_id) == (PRODUCER, request.span_id)
+    assert publish.attributes["messaging.destination.name"] == topic
+    assert (apply.kind, apply.parent_span_id) == (CONSUMER, publish.span_id)
+    assert apply.attributes["mentoring.position"] == publish.attributes["mentoring.position"]
+
+
+def test_no_span_is_exported_unless_an_endpoint_is_configured(production: Served) -> None:
+    """Off by default: no OTLP exporter runs, and the answers still name their trace."""
+    served = production
+    admin = served.token(role="admin", tenant=None, subject="platform-admin")
+    served.data(REGISTER_PIN, token=admin)
+    answered, _ = plan(served, "Quiet", None)
+    assert TRACEPARENT.fullmatch(answered), answered
+    for name in ("serve", "relay", "project"):
+        assert "tracing: exporting" not in (served.logs / f"{name}.log").read_text()
