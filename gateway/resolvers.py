@@ -57,13 +57,25 @@ async def run_use_case(
     made = idempotency.request(info.context.idempotency_key, caller, use_case, command)
     changed = await anyio.to_thread.run_sync(_run_once, platform, use_case, command, caller, made)
     info.context.saved[str(info.path.key)] = changed.position  # from now on, errors say so
-    if not await info.context.catch_up(changed.position):
+    if not await _caught_up(info, changed.position):
         raise Stale(
             f"The change was saved (position {changed.position}), but the read models have not "
             f"caught up yet; query again with consistentWith: {changed.position}.",
             changed.position,
         )
     return caller, changed
+
+
+async def _caught_up(info: Ctx, position: int) -> bool:
+    """Whether the read models include a saved change's ``position`` within the wait.
+
+    A wait refused at once (the caller already has too many) is a wait that did not reach it:
+    the answer must still say the change was saved, and where, or a client would send it again.
+    """
+    try:
+        return await info.context.catch_up(position)
+    except Stale:
+        return False
 
 
 def _run_once(
