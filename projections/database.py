@@ -312,9 +312,32 @@ class PostgresReadModels:
             f"IF NOT pg_has_role(current_user, '{role}', 'MEMBER') THEN "
             f"EXECUTE 'GRANT {role} TO ' || quote_ident(current_user); END IF; END $$"
         )
-        tx.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
-        tx.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+        # What is in place is left alone: ALTER TABLE and a policy's re-creation take an
+        # ACCESS EXCLUSIVE lock, which would wait for a projector's open batch and deadlock
+        # with its next statement (every process opens the read models at start). A change
+        # to the policy itself therefore comes with a migration that drops the old one.
+        granted = tx.execute(
+            "SELECT has_schema_privilege(?, ?, 'USAGE') AND NOT EXISTS (SELECT FROM pg_tables "
+            "WHERE schemaname = ? AND NOT has_table_privilege(?, format('%I.%I', schemaname, "
+            "tablename), 'SELECT')) AS granted",
+            (role, schema, schema, role),
+        ).fetchone()
+        if not granted["granted"]:
+            tx.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+            tx.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+        secured = {
+            row["relname"]
+            for row in tx.execute(
+                "SELECT c.relname FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = ? "
+                "JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = 'tenant_isolation' "
+                "WHERE c.relrowsecurity AND p.polcmd = 'r' AND p.polroles = ARRAY[?::regrole::oid]",
+                (schema, role),
+            ).fetchall()
+        }
         for table in TENANT_TABLES:
+            if table in secured:
+                continue
             tx.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
             tx.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")
             # The sub-select makes PostgreSQL read the setting once per statement.
