@@ -71,6 +71,14 @@ class ProjectionStatus:
     error: str | None
 
 
+def lost_connection(error: BaseException) -> bool:
+    """Whether ``error`` is the read-model database going away (or a deadlock, or a cancelled
+    statement): a fault that heals, never a reason to stop at an event."""
+    import psycopg
+
+    return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
+
+
 class PoisonEvent(Exception):
     """An event the projection cannot apply; the message names it.
 
@@ -160,6 +168,8 @@ class TenantViews:
                         )
                 raise
         except Exception as error:
+            if lost_connection(error):
+                raise  # not the projection's fault: the caller reconnects and tries again
             self._error = (
                 str(error) if isinstance(error, PoisonEvent) else f"{self.name}: {error!r}"
             )
@@ -198,6 +208,8 @@ class TenantViews:
                 self._apply(tx, current)
                 position, last, applied = current.position, current, applied + 1
         except Exception as error:
+            if lost_connection(error):
+                raise  # the database went away: nothing is wrong with the event
             assert current is not None
             raise PoisonEvent(
                 f"{self.name} stopped at event {current.event_type} at position "
@@ -297,6 +309,8 @@ class TenantViews:
         try:
             handler(tx, opened(envelope, self._personal))
         except Exception as error:
+            if lost_connection(error):
+                raise  # the database's fault, not the event's: nothing to dead-letter
             tx.execute("ROLLBACK TO SAVEPOINT apply_event")
             POISON.labels(self.name).inc()
             log.error(

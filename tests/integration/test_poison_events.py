@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import signal
+import time
 from dataclasses import replace
 
+import psycopg
+import pytest
 from fastapi.testclient import TestClient
 from kafka import KafkaProducer
 
 from gateway.app import create_app
 from gateway.bootstrap import build_platform
+from projections.database import open_read_models
 from services.kafka_bus import headers
 from services.store import MentoringStore
 from tests.integration.conftest import ProductionPath, seed_groups
@@ -66,3 +71,36 @@ def test_configured_to_dead_letter_the_projection_skips_a_poison_event_and_goes_
         (head + 1, "Group.MenteeAdded")
     ]
     assert production.scalar("SELECT sum(mentee_count) FROM readmodels.mentoring_groups") == 18
+
+
+@pytest.mark.parametrize("on_poison", ["stop", "dead-letter"])
+def test_a_database_fault_in_the_middle_of_a_batch_is_waited_out_not_a_poison_event(
+    production: ProductionPath, store: MentoringStore, on_poison: str
+) -> None:
+    """A statement of a batch fails because of the database, not the event (here a lock it
+    cannot get in time, as a dropped connection or a deadlock would): before, the projection
+    stopped there as at a poison event, and ``mentoring project`` exited with 1. Now it
+    reconnects and applies the batch once the database lets it."""
+    head = seed_groups(store, 3)
+    assert production.run("relay", "--drain").returncode == 0
+    open_read_models(production.database_url).close()  # the tables exist
+    database = production.database_url.rsplit("/", 1)[1]
+    with psycopg.connect(production.database_url) as holder:
+        holder.execute(f"ALTER DATABASE {database} SET lock_timeout = '200ms'")
+        holder.commit()
+        holder.execute("LOCK TABLE readmodels.mentoring_groups IN ACCESS EXCLUSIVE MODE")
+        projector = production.start("project", MENTORING_PROJECTION_ON_POISON=on_poison)
+        production.wait_for_line(projector, "project: lost a connection")
+        holder.rollback()  # the lock is released
+        holder.execute(f"ALTER DATABASE {database} RESET lock_timeout")
+        holder.commit()
+    deadline = time.monotonic() + 120
+    while production.projected_position() < head:
+        assert projector.poll() is None, production.stderr[projector.pid].text()[-3000:]
+        assert time.monotonic() < deadline, "the projector never applied the batch"
+        time.sleep(0.2)  # poll interval
+    assert production.scalar("SELECT sum(mentee_count) FROM readmodels.mentoring_groups") == 18
+    assert "stopped at event" not in production.stderr[projector.pid].text()
+    assert production.sql("SELECT position FROM readmodels.dead_letters") == []
+    projector.send_signal(signal.SIGTERM)
+    assert projector.wait(timeout=60) == 0
