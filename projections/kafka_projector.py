@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 
 from kafka import KafkaConsumer, TopicPartition
@@ -43,13 +44,16 @@ class KafkaProjector:
         relay_position: Callable[[], int],
         max_records: int = 500,
         on_progress: Callable[[], None] = lambda: None,
+        member: str | None = None,
     ) -> None:
         """``relay_position``: the store position the relay has published up to;
-        ``on_progress``: called after each committed batch."""
+        ``on_progress``: called after each committed batch; ``member``: the name its
+        watermark reports go by (a process that reconnects keeps its own, so its report
+        before the fault does not linger beside the new one)."""
         self._views = views
         self._on_progress = on_progress
         self._relay_position = relay_position
-        self._member = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._member = member or member_name()
         self._topic = topic
         self._max_records = max_records
         self._consumer = KafkaConsumer(
@@ -151,7 +155,18 @@ class KafkaProjector:
         return lag
 
     def close(self) -> None:
-        self._consumer.close()
+        """Leave the group, and withdraw the watermark report (if the database still answers):
+        the members that own the partitions now report for them."""
+        try:
+            self._consumer.close()
+        finally:
+            with suppress(Exception):
+                self._views.withdraw_watermark(self._member)
+
+
+def member_name() -> str:
+    """A name for one projector in the group's watermark reports: host, process, and more."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def _tracing() -> bool:

@@ -344,6 +344,14 @@ class TenantViews:
                 (self.name, member, watermark, _now()),
             )
 
+    def withdraw_watermark(self, member: str) -> None:
+        """Forget ``member``'s report: it no longer applies anything (it closed)."""
+        with self._db.transaction() as tx:
+            tx.execute(
+                "DELETE FROM projection_watermarks WHERE projection = ? AND member = ?",
+                (self.name, member),
+            )
+
     def watermark(self) -> int:
         """The store position up to which every event is applied, as far as known.
 

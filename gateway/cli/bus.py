@@ -129,7 +129,7 @@ def project(drain: DrainOption = False, verbose: VerboseOption = False) -> None:
     startup.configure_logging(verbose)
     startup.configure_tracing("projector")
     from projections.database import open_read_models
-    from projections.kafka_projector import KafkaProjector
+    from projections.kafka_projector import KafkaProjector, member_name
     from projections.tenant_views import TenantViews
     from services.kafka_bus import ensure_topic
     from services.person_keys import build_person_keys
@@ -156,7 +156,7 @@ def project(drain: DrainOption = False, verbose: VerboseOption = False) -> None:
     )
     metrics = None if drain else startup.serve_metrics(settings, "project")
     log.info("projector ready%s", f" (metrics on port {metrics})" if metrics else "")
-    backoff, applied = startup.Backoff(), 0
+    backoff, applied, member = startup.Backoff(), 0, member_name()
     try:
         while not stopping.is_set():
             projector = None
@@ -175,6 +175,7 @@ def project(drain: DrainOption = False, verbose: VerboseOption = False) -> None:
                     relay_position=published_position(settings),
                     max_records=settings.projection_batch_size,
                     on_progress=backoff.reset,
+                    member=member,
                 )
                 applied += projector.run(stopping, drain=drain)
                 break

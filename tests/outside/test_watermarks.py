@@ -13,6 +13,7 @@ write answers STALE; once A is thawed, every write is readable.
 from __future__ import annotations
 
 import re
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,4 +128,21 @@ def test_a_write_on_a_stuck_projectors_partition_is_stale_not_missing(
     names = cohorts(served, coordinator, max(positions))
     assert "Before" in names
     assert {f"During {n}" for n in range(len(answers))} <= set(names)
+    served.alive()
+
+
+def test_a_projector_that_stops_withdraws_its_watermark(
+    two_projectors: tuple[Served, Outage, str],
+) -> None:
+    """Its report would otherwise count for 10 more seconds, holding every read back at its
+    last position although the survivor now applies (and reports for) every partition."""
+    served, _, url = two_projectors
+    deadline = time.monotonic() + START_DEADLINE
+    while reporting(url) < 2:
+        assert time.monotonic() < deadline, "the two projectors never both owned partitions"
+        time.sleep(0.2)  # poll interval
+    leaving = served.processes.pop("project-b")
+    leaving.send_signal(signal.SIGTERM)
+    assert leaving.wait(timeout=60) == 0
+    assert reporting(url) == 1
     served.alive()
