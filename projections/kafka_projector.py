@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaTimeoutError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind
 
@@ -31,6 +32,9 @@ _TRACER = trace.get_tracer(__name__)
 LAG_REPORT_INTERVAL = 2.0
 MEASURE_INTERVAL = 0.1  # seconds between lag and watermark measurements while busy
 SESSION_TIMEOUT_MS = 6000
+MEASURE_TIMEOUT_MS = 2000
+"""How long a lag measurement waits for the broker (Kafka's default, 30 s, would stop
+consuming that long after a broker restart); a measurement that times out is skipped."""
 
 
 class KafkaProjector:
@@ -107,7 +111,11 @@ class KafkaProjector:
             if batches and now - self._last_measured < MEASURE_INTERVAL:
                 continue
             self._last_measured = now
-            lag = self._report_lag()
+            try:
+                lag = self._report_lag()
+            except KafkaTimeoutError as error:  # the broker is away: consuming waits it out
+                log.warning("projector: could not measure the lag (%s); consuming on", error)
+                lag = None
             if drain and not batches and lag == 0 and self._consumer.assignment():
                 break
         return applied
@@ -129,13 +137,14 @@ class KafkaProjector:
         published = self._relay_position()
         numbers = self._consumer.partitions_for_topic(self._topic) or set()
         everything = {TopicPartition(self._topic, n) for n in numbers} | set(assigned)
-        ends = self._consumer.end_offsets(sorted(everything))
+        ends = self._consumer.end_offsets(sorted(everything), timeout_ms=MEASURE_TIMEOUT_MS)
         behind = []
         for tp in sorted(everything):
             done = (
                 self._consumer.position(tp)
                 if tp in assigned
-                else self._consumer.committed(tp) or 0  # the group's: applied, then committed
+                # the group's: applied, then committed
+                else self._consumer.committed(tp, timeout_ms=MEASURE_TIMEOUT_MS) or 0
             )
             if ends[tp] > done:
                 behind.append(tp.partition)
