@@ -141,7 +141,7 @@ class KafkaProjector:
         behind = []
         for tp in sorted(everything):
             done = (
-                self._consumer.position(tp)
+                self._consumer.position(tp, timeout_ms=MEASURE_TIMEOUT_MS)
                 if tp in assigned
                 # the group's: applied, then committed
                 else self._consumer.committed(tp, timeout_ms=MEASURE_TIMEOUT_MS) or 0
