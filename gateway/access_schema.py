@@ -52,18 +52,18 @@ class ApiKeyPayload:
 @strawberry.type
 class AccessQuery:
     @strawberry.field(description="Your PIN's API keys (coordinator).")
-    def api_keys(self, info: Ctx) -> list[ApiKey]:
+    async def api_keys(self, info: Ctx) -> list[ApiKey]:
         caller = info.context.reader(Role.COORDINATOR)
-        return [ApiKey.of(r) for r in info.context.read(q.api_keys, str(caller.tenant_id))]
+        return [ApiKey.of(r) for r in await info.context.read(q.api_keys, str(caller.tenant_id))]
 
     @strawberry.field(description="Every PIN on the platform (names are public).")
-    def pins(self, info: Ctx) -> list[Pin]:
+    async def pins(self, info: Ctx) -> list[Pin]:
         info.context.principal()
-        return [Pin.of(r) for r in info.context.read(q.pins)]
+        return [Pin.of(r) for r in await info.context.read(q.pins)]
 
 
-def _own_key(info: Ctx, key_id: object) -> ApiKey:
-    row = info.context.read(q.api_key, str(key_id))
+async def _own_key(info: Ctx, key_id: object) -> ApiKey:
+    row = await info.context.read(q.api_key, str(key_id))
     if row is None or row.tenant_id != info.context.tenant:
         row = None
     return ApiKey.of(found(row, "API key", key_id))
@@ -80,11 +80,11 @@ class AccessMutation:
         )
         assert isinstance(issued, access.IssuedKey)
         return IssuedApiKey(
-            api_key=_own_key(info, issued.id), secret=issued.secret, position=issued.position
+            api_key=await _own_key(info, issued.id), secret=issued.secret, position=issued.position
         )
 
     @strawberry.mutation(description="Revoke one of your PIN's API keys; it stops working at once.")
     async def revoke_api_key(self, info: Ctx, id: strawberry.ID) -> ApiKeyPayload:
         command = access.RevokeApiKey(parse_id(id, "id"))
         _, changed = await run_use_case(info, access.revoke_api_key, command)
-        return ApiKeyPayload(api_key=_own_key(info, changed.id), position=changed.position)
+        return ApiKeyPayload(api_key=await _own_key(info, changed.id), position=changed.position)

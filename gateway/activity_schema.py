@@ -32,9 +32,9 @@ class ActivitySubscription:
     async def activity(self, info: Ctx, after: int | None = None) -> AsyncGenerator[Activity, None]:
         caller = info.context.reader(Role.COORDINATOR)
         tenant = str(caller.tenant_id)
-        last = after if after is not None else info.context.read(q.last_activity, tenant)
+        last = after if after is not None else await info.context.read(q.last_activity, tenant)
         while True:
-            rows = info.context.read(q.activity_after, tenant, last)
+            rows = await info.context.read(q.activity_after, tenant, last)
             for row in rows:
                 last = row.position
                 yield Activity(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -66,7 +66,7 @@ def create_app(platform: Platform) -> FastAPI:
     waits = ConsistencyWaits(platform)
 
     async def context(connection: HTTPConnection) -> RequestContext:
-        return RequestContext(
+        made = RequestContext(
             platform=platform,
             authenticate=authenticate,
             authorization=connection.headers.get("authorization"),
@@ -74,6 +74,8 @@ def create_app(platform: Platform) -> FastAPI:
             idempotency_key=connection.headers.get(IDEMPOTENCY_HEADER),
             correlation_id=str(connection.scope.get("state", {}).get("correlation_id", "")),
         )
+        await made.identify()
+        return made
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -106,7 +108,7 @@ def create_app(platform: Platform) -> FastAPI:
         """The Ed25519 key that signs audit checkpoints (docs/audit.md)."""
         return public_key_document(platform)
 
-    readiness = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readyz")
+    readiness = ThreadPoolExecutor(max_workers=4, thread_name_prefix="readyz")
 
     def measure_partitions() -> list[PartitionLag]:
         """Kafka's view of the lag, per partition, also set as metrics."""
@@ -127,7 +129,7 @@ def create_app(platform: Platform) -> FastAPI:
         return lag_events, lag_seconds, platform.views.reported() or {}, partitions, stored
 
     @app.get("/readyz")
-    def readyz() -> JSONResponse:
+    async def readyz() -> JSONResponse:
         """Ready when the event store, the read models and Kafka answer and no partition has
         stalled; reports projection lag, per partition with Kafka, and stops.
 
@@ -136,13 +138,15 @@ def create_app(platform: Platform) -> FastAPI:
         timeout, in the background). A partition whose lag has not moved for
         MENTORING_PROJECTION_STALL_SECONDS makes it 503 "stalled". A projection stopped by a
         poison event makes the gateway "degraded" while nothing waits behind it: it still
-        serves (older) reads, and the stop shows here and in the metrics.
+        serves (older) reads, and the stop shows here and in the metrics. It runs on the
+        event loop and its own threads, so requests that wait for a database (and fill the
+        shared worker threads) never hold it up.
         """
         try:
-            lag_events, lag_seconds, reported, partitions, stored = readiness.submit(
-                measure
-            ).result(READY_WITHIN)
-        except FutureTimeout:
+            lag_events, lag_seconds, reported, partitions, stored = await asyncio.wait_for(
+                asyncio.wrap_future(readiness.submit(measure)), READY_WITHIN
+            )
+        except TimeoutError:
             log.warning("readyz: the databases did not answer within %.1f s", READY_WITHIN)
             return JSONResponse({"status": "unavailable"}, status_code=503)
         except Exception as failure:
@@ -193,9 +197,7 @@ def create_app(platform: Platform) -> FastAPI:
             }
         )
 
-    @app.get("/metrics")
-    def metrics() -> Response:
-        """Prometheus metrics, with the projection lag measured now."""
+    def measure_for_metrics() -> None:
         try:
             lag_events, lag_seconds = platform.lag()
             LAG_EVENTS.labels(platform.views.name).set(lag_events)
@@ -206,6 +208,12 @@ def create_app(platform: Platform) -> FastAPI:
             measure_partitions()
         except Exception as failure:
             log.warning("metrics: Kafka does not answer: %s", failure)
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        """Prometheus metrics, with the projection lag measured now (on /readyz's threads,
+        not behind the requests)."""
+        await asyncio.wrap_future(readiness.submit(measure_for_metrics))
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(JsonBody)

@@ -201,13 +201,14 @@ class AuditQuery:
         )
 
     @strawberry.field(description="Signed checkpoints of the global tree or a PIN's (by slug).")
-    def audit_checkpoints(
+    async def audit_checkpoints(
         self, info: Ctx, pin: str | None = None, first: int = 20
     ) -> list[AuditCheckpoint]:
         caller = info.context.reader(*PROOF_ROLES)
         tree = _tree(info, caller, pin)
         limit = max(1, min(first, 100))
-        return [AuditCheckpoint.of(c) for c in _trail(info).log.checkpoints(tree, limit)]
+        signed = await anyio.to_thread.run_sync(_trail(info).log.checkpoints, tree, limit)
+        return [AuditCheckpoint.of(c) for c in signed]
 
     @strawberry.field(
         description="Proof that the event at a store position is in the tree of `treeSize` "
@@ -286,7 +287,7 @@ class AuditMutation:
                 "A coordinator signs checkpoints of their own PIN's tree only (pin: your "
                 "PIN's slug); the global tree is signed on schedule."
             )
-        if tree != GLOBAL_TREE and info.context.read(q.pin, tree) is None:
+        if tree != GLOBAL_TREE and await info.context.read(q.pin, tree) is None:
             raise NotFound("PIN", pin)  # signs no tree of a PIN that does not exist
         signed = await anyio.to_thread.run_sync(trail.issue_checkpoint, tree)
         return AuditCheckpoint.of(signed)

@@ -6,8 +6,10 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, TypeVar
 
+import anyio.to_thread
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
@@ -24,14 +26,27 @@ V = TypeVar("V")
 PERSONAL_DATA_ROLES = (Role.COORDINATOR, Role.MENTOR)
 
 
+async def read_off_loop(
+    platform: Platform, tenant_id: str | None, query: Callable[..., V], *args: Any
+) -> V:
+    """Run ``query`` in a read transaction (limited to ``tenant_id``'s rows) on a worker
+    thread: the event loop never waits for the database, so a hung or lost one holds up only
+    the requests that need it, never /readyz or the others."""
+
+    def run() -> V:
+        with platform.read_models.reading(tenant_id) as conn:
+            return query(conn, *args)
+
+    return await anyio.to_thread.run_sync(run)
+
+
 def _loader(
     platform: Platform,
     tenant_id: str,
     batch: Callable[[Executor, str, Sequence[str]], dict[str, list[V]]],
 ) -> DataLoader[str, list[V]]:
     async def load(keys: list[str]) -> list[list[V]]:
-        with platform.read_models.reading(tenant_id) as conn:
-            found = batch(conn, tenant_id, keys)
+        found = await read_off_loop(platform, tenant_id, batch, tenant_id, keys)
         return [found.get(k, []) for k in keys]
 
     return DataLoader(load_fn=load)
@@ -43,8 +58,7 @@ def _one_loader(
     batch: Callable[[Executor, str, Sequence[str]], dict[str, V]],
 ) -> DataLoader[str, V | None]:
     async def load(keys: list[str]) -> list[V | None]:
-        with platform.read_models.reading(tenant_id) as conn:
-            found = batch(conn, tenant_id, keys)
+        found = await read_off_loop(platform, tenant_id, batch, tenant_id, keys)
         return [found.get(k) for k in keys]
 
     return DataLoader(load_fn=load)
@@ -67,8 +81,8 @@ class Loaders:
 
 def build_loaders(platform: Platform, tenant_id: str, mentor_scope: str | None) -> Loaders:
     async def attendance(keys: list[tuple[str, int]]) -> list[list[q.AttendanceRow]]:
-        with platform.read_models.reading(tenant_id) as conn:
-            found = q.attendance_of(conn, tenant_id, sorted({g for g, _ in keys}))
+        groups = sorted({g for g, _ in keys})
+        found = await read_off_loop(platform, tenant_id, q.attendance_of, tenant_id, groups)
         return [found.get(k, []) for k in keys]
 
     return Loaders(
@@ -102,6 +116,7 @@ class RequestContext(BaseContext):
     saved: dict[str, int] = field(default_factory=dict)
     """Root fields whose change is saved, with its position: their errors must say so."""
     _caller: TenantContext | None = field(default=None)
+    _refusal: Exception | None = field(default=None)
     _loaders: Loaders | None = field(default=None)
     cacheable: bool = field(default=True)
     """False when an answer depends on more than the projection's version (a release)."""
@@ -117,6 +132,8 @@ class RequestContext(BaseContext):
         Over HTTP the credentials come in the Authorization header; over a WebSocket
         (subscriptions), in the ``connection_init`` payload as ``Authorization``.
         """
+        if self._refusal is not None:
+            raise self._refusal
         if self._caller is None:
             header = self.authorization
             params = self.connection_params
@@ -125,6 +142,18 @@ class RequestContext(BaseContext):
             caller = self.authenticate(header if isinstance(header, str) else None)
             self._caller = replace(caller, correlation_id=self.correlation_id)
         return self._caller
+
+    async def identify(self) -> None:
+        """Authenticate the Authorization header now, on a worker thread: the check may read
+        the database (a PIN or mentor not seen lately), and the event loop must never wait for
+        it, or a hung database would stop /readyz and every other request with it. A refusal
+        is kept, and raised where the caller is first needed, as before."""
+        if self.authorization is None or self._caller is not None:
+            return
+        try:
+            await anyio.to_thread.run_sync(self.principal)
+        except Exception as refusal:
+            self._refusal = refusal
 
     def reader(self, *roles: Role) -> TenantContext:
         """The caller, when their role may read this (personal data by default)."""
@@ -149,8 +178,13 @@ class RequestContext(BaseContext):
             self._loaders = build_loaders(self.platform, self.tenant, self.mentor_scope)
         return self._loaders
 
-    def read(self, query: Callable[..., V], *args: Any, **kwargs: Any) -> V:
-        """Run ``query`` in a read transaction limited to the caller's PIN."""
+    async def read(self, query: Callable[..., V], *args: Any, **kwargs: Any) -> V:
+        """Run ``query`` in a read transaction limited to the caller's PIN, off the event
+        loop (``read_off_loop``)."""
+        return await read_off_loop(self.platform, self.tenant, partial(query, **kwargs), *args)
+
+    def read_here(self, query: Callable[..., V], *args: Any, **kwargs: Any) -> V:
+        """``read`` on the current thread: only for code already running on a worker thread."""
         with self.platform.read_models.reading(self.tenant) as conn:
             return query(conn, *args, **kwargs)
 

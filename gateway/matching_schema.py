@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 from uuid import UUID
 
+import anyio.to_thread
 import strawberry
 
 from domain.matching import Criterion, KeptApart, Pinned, Weights
@@ -172,9 +173,9 @@ class GroupProposal:
         return Cohort.of(row) if row else None
 
     @strawberry.field(description="The groups formed when the proposal was accepted.")
-    def formed_groups(self, info: Ctx) -> list[Group]:
+    async def formed_groups(self, info: Ctx) -> list[Group]:
         tenant = info.context.tenant
-        rows = [info.context.read(q.group, tenant, ident) for ident in self.formed_group_ids]
+        rows = [await info.context.read(q.group, tenant, ident) for ident in self.formed_group_ids]
         return [Group.of(r) for r in rows if r is not None]
 
 
@@ -260,19 +261,21 @@ def to_proposal(row: mq.ProposalRow, names: Mapping[str, str]) -> GroupProposal:
     )
 
 
-def _read_proposals(info: Ctx, rows: list[mq.ProposalRow]) -> list[GroupProposal]:
+async def _read_proposals(info: Ctx, rows: list[mq.ProposalRow]) -> list[GroupProposal]:
     """The proposals with their people's names, read in one query."""
     tenant = info.context.tenant
     ids = sorted({i for r in rows for i in _people(Evaluation.from_dict(r.result))})
-    names = info.context.read(mq.names, tenant, ids)
+    names = await info.context.read(mq.names, tenant, ids)
     return [to_proposal(r, names) for r in rows]
 
 
-def _own_proposal(info: Ctx, caller: TenantContext, ident: object) -> GroupProposal:
+async def _own_proposal(info: Ctx, caller: TenantContext, ident: object) -> GroupProposal:
     row = found(
-        info.context.read(mq.proposal, str(caller.tenant_id), str(ident)), "group proposal", ident
+        await info.context.read(mq.proposal, str(caller.tenant_id), str(ident)),
+        "group proposal",
+        ident,
     )
-    return _read_proposals(info, [row])[0]
+    return (await _read_proposals(info, [row]))[0]
 
 
 @strawberry.type
@@ -300,13 +303,13 @@ class MatchingQuery:
     ) -> list[GroupProposal]:
         await consistent(info, consistent_with)
         caller = info.context.reader(Role.COORDINATOR)
-        rows = info.context.read(
+        rows = await info.context.read(
             mq.proposals,
             str(caller.tenant_id),
             cohort_id=str(parse_id(cohort_id, "cohortId")) if cohort_id is not None else None,
             state=state.value if state else None,
         )
-        return _read_proposals(info, rows)
+        return await _read_proposals(info, rows)
 
     @strawberry.field(description="One group proposal with its explanations (coordinators).")
     async def group_proposal(
@@ -314,7 +317,7 @@ class MatchingQuery:
     ) -> GroupProposal:
         await consistent(info, consistent_with)
         caller = info.context.reader(Role.COORDINATOR)
-        return _own_proposal(info, caller, parse_id(id, "id"))
+        return await _own_proposal(info, caller, parse_id(id, "id"))
 
 
 def _bounded(field: str, values: list[T]) -> list[T]:
@@ -328,7 +331,7 @@ async def _proposal_payload(
 ) -> GroupProposalPayload:
     caller, changed = await run_use_case(info, use_case, command)
     return GroupProposalPayload(
-        proposal=_own_proposal(info, caller, changed.id), position=changed.position
+        proposal=await _own_proposal(info, caller, changed.id), position=changed.position
     )
 
 
@@ -370,7 +373,8 @@ class MatchingMutation:
         )
         platform = info.context.platform
         # Read the index as fresh as the store: the caller's latest enrolments count.
-        await info.context.catch_up(platform.store.recorder.max_notification_id() or 0)
+        head = await anyio.to_thread.run_sync(platform.store.recorder.max_notification_id)
+        await info.context.catch_up(head or 0)
         propose = functools.partial(
             mu.propose_groups, candidates=mq.ReadModelCandidates(platform.read_models)
         )
@@ -390,9 +394,9 @@ class MatchingMutation:
     async def accept_proposal(self, info: Ctx, proposal_id: strawberry.ID) -> AcceptProposalPayload:
         command = mc.AcceptProposal(parse_id(proposal_id, "proposalId"))
         caller, changed = await run_use_case(info, mu.accept_proposal, command)
-        proposal = _own_proposal(info, caller, changed.id)
+        proposal = await _own_proposal(info, caller, changed.id)
         tenant = str(caller.tenant_id)
-        groups = [info.context.read(q.group, tenant, i) for i in proposal.formed_group_ids]
+        groups = [await info.context.read(q.group, tenant, i) for i in proposal.formed_group_ids]
         return AcceptProposalPayload(
             proposal=proposal,
             groups=[Group.of(g) for g in groups if g is not None],

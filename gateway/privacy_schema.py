@@ -68,9 +68,9 @@ class PrivacyPayload:
     position: int
 
 
-def _privacy(info: Ctx, person_id: UUID) -> PersonPrivacy:
+async def _privacy(info: Ctx, person_id: UUID) -> PersonPrivacy:
     tenant = info.context.tenant
-    row = info.context.read(pq.privacy_of, tenant, str(person_id))
+    row = await info.context.read(pq.privacy_of, tenant, str(person_id))
     return PersonPrivacy.of(found(row, "mentee or mentor", person_id))
 
 
@@ -78,7 +78,7 @@ def _export(context: RequestContext, person_id: UUID) -> dict[str, Any]:
     """Everything held about the person: their events (opened) and their read-model rows."""
     caller = context.reader(Role.COORDINATOR)
     record = pu.person_record(context.platform.store, person_id, caller)
-    rows = context.read(pq.rows_about, str(caller.tenant_id), str(person_id))
+    rows = context.read_here(pq.rows_about, str(caller.tenant_id), str(person_id))
     document = {**record, "read_models": rows}
     return dict(json.loads(json.dumps(document, default=str)))
 
@@ -86,9 +86,9 @@ def _export(context: RequestContext, person_id: UUID) -> dict[str, Any]:
 @strawberry.type
 class PrivacyQuery:
     @strawberry.field(description="A person's consents and whether they were erased (coordinator).")
-    def person_privacy(self, info: Ctx, person_id: strawberry.ID) -> PersonPrivacy:
+    async def person_privacy(self, info: Ctx, person_id: strawberry.ID) -> PersonPrivacy:
         info.context.reader(Role.COORDINATOR)
-        return _privacy(info, parse_id(person_id, "personId"))
+        return await _privacy(info, parse_id(person_id, "personId"))
 
     @strawberry.field(
         description="Access export: everything the platform holds about one person, as JSON "
@@ -108,12 +108,12 @@ class PrivacyMutation:
     )
     async def erase_mentee(self, info: Ctx, id: strawberry.ID) -> PrivacyPayload:
         _, changed = await run_use_case(info, pu.erase_mentee, pu.ErasePerson(parse_id(id, "id")))
-        return PrivacyPayload(privacy=_privacy(info, changed.id), position=changed.position)
+        return PrivacyPayload(privacy=await _privacy(info, changed.id), position=changed.position)
 
     @strawberry.mutation(description="Erase a mentor (as eraseMentee).")
     async def erase_mentor(self, info: Ctx, id: strawberry.ID) -> PrivacyPayload:
         _, changed = await run_use_case(info, pu.erase_mentor, pu.ErasePerson(parse_id(id, "id")))
-        return PrivacyPayload(privacy=_privacy(info, changed.id), position=changed.position)
+        return PrivacyPayload(privacy=await _privacy(info, changed.id), position=changed.position)
 
     @strawberry.mutation(description="Record that a person gave consent to a purpose.")
     async def give_consent(
@@ -142,4 +142,4 @@ async def _consent(
 ) -> PrivacyPayload:
     command = pu.RecordConsent(parse_id(person_id, "personId"), purpose, given)
     _, changed = await run_use_case(info, pu.record_consent, command)
-    return PrivacyPayload(privacy=_privacy(info, changed.id), position=changed.position)
+    return PrivacyPayload(privacy=await _privacy(info, changed.id), position=changed.position)

@@ -119,8 +119,8 @@ def _run_and_publish(
     return changed
 
 
-def read_own(
+async def read_own(
     info: Ctx, query: Callable[..., R | None], caller: TenantContext, ident: object, kind: str
 ) -> R:
     """The row ``ident`` of the caller's PIN, else NOT_FOUND."""
-    return found(info.context.read(query, str(caller.tenant_id), str(ident)), kind, ident)
+    return found(await info.context.read(query, str(caller.tenant_id), str(ident)), kind, ident)

@@ -12,9 +12,10 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio.to_thread
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -49,7 +50,7 @@ def result_cache(size: int) -> type[SchemaExtension]:
     cache = LRU(size)
 
     class ResultCache(SchemaExtension):
-        def on_execute(self) -> Iterator[None]:
+        async def on_execute(self) -> AsyncIterator[None]:
             execution = self.execution_context
             context = execution.context
             if (
@@ -71,7 +72,8 @@ def result_cache(size: int) -> type[SchemaExtension]:
                 hashlib.sha256((execution.query or "").encode()).hexdigest(),
                 execution.operation_name,
                 json.dumps(execution.variables or {}, sort_keys=True, default=str),
-                context.platform.views.version(),
+                # read off the event loop, as every database read of a request
+                await anyio.to_thread.run_sync(context.platform.views.version),
             )
             hit = cache.get(key)
             if hit is not None:

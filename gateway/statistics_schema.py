@@ -7,6 +7,7 @@ from datetime import datetime
 import anyio.to_thread
 import strawberry
 
+from gateway.context import read_off_loop
 from gateway.types import Ctx
 from projections.statistics import Dimension, Release, network_statistics
 from services.context import Role
@@ -86,10 +87,11 @@ class StatisticsQuery:
         "release is protected together, so no count under the threshold can be worked out, "
         "even by a PIN that knows its own counts."
     )
-    def network_statistics(self, info: Ctx, by: Dimension = Dimension.PIN) -> NetworkStatistics:
+    async def network_statistics(
+        self, info: Ctx, by: Dimension = Dimension.PIN
+    ) -> NetworkStatistics:
         info.context.cacheable = False  # a new release changes the answer, not the projection
-        with info.context.platform.read_models.reading() as conn:
-            stats = network_statistics(conn, by)
+        stats = await read_off_loop(info.context.platform, None, network_statistics, by)
         return NetworkStatistics(
             by=stats.by,
             threshold=stats.threshold,

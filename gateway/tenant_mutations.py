@@ -150,7 +150,7 @@ async def _group_payload(
 ) -> GroupPayload:
     caller, changed = await run_use_case(info, use_case, command)
     return GroupPayload(
-        group=Group.of(read_own(info, q.group, caller, changed.id, "group")),
+        group=Group.of(await read_own(info, q.group, caller, changed.id, "group")),
         position=changed.position,
     )
 
@@ -160,7 +160,7 @@ async def _cohort_payload(
 ) -> CohortPayload:
     caller, changed = await run_use_case(info, use_case, command)
     return CohortPayload(
-        cohort=Cohort.of(read_own(info, q.cohort, caller, changed.id, "cohort")),
+        cohort=Cohort.of(await read_own(info, q.cohort, caller, changed.id, "cohort")),
         position=changed.position,
     )
 
@@ -170,7 +170,7 @@ async def _activity_payload(
 ) -> SharedActivityPayload:
     _, changed = await run_use_case(info, use_case, command)
     row = found(
-        info.context.read(q.shared_activity, str(changed.id)), "shared activity", changed.id
+        await info.context.read(q.shared_activity, str(changed.id)), "shared activity", changed.id
     )
     return SharedActivityPayload(shared_activity=SharedActivity.of(row), position=changed.position)
 
@@ -186,7 +186,7 @@ class TenantMutation:
             professions=short_list("professions", input.professions),
         )
         _, changed = await run_use_case(info, uc.register_pin, command)
-        row = found(info.context.read(q.pin, str(changed.id)), "PIN", changed.id)
+        row = found(await info.context.read(q.pin, str(changed.id)), "PIN", changed.id)
         return PinPayload(pin=Pin.of(row), position=changed.position)
 
     @strawberry.mutation
@@ -202,7 +202,7 @@ class TenantMutation:
         )
         caller, changed = await run_use_case(info, uc.enrol_mentor, command)
         return MentorPayload(
-            mentor=Mentor.of(read_own(info, q.mentor, caller, changed.id, "mentor")),
+            mentor=Mentor.of(await read_own(info, q.mentor, caller, changed.id, "mentor")),
             position=changed.position,
         )
 
@@ -220,7 +220,7 @@ class TenantMutation:
         )
         caller, changed = await run_use_case(info, uc.enrol_mentee, command)
         return MenteePayload(
-            mentee=Mentee.of(read_own(info, q.mentee, caller, changed.id, "mentee")),
+            mentee=Mentee.of(await read_own(info, q.mentee, caller, changed.id, "mentee")),
             position=changed.position,
         )
 
@@ -315,7 +315,7 @@ class TenantMutation:
         )
         caller, changed = await run_use_case(info, uc.record_outcome, command)
         return MenteePayload(
-            mentee=Mentee.of(read_own(info, q.mentee, caller, changed.id, "mentee")),
+            mentee=Mentee.of(await read_own(info, q.mentee, caller, changed.id, "mentee")),
             position=changed.position,
         )
 

@@ -43,9 +43,9 @@ class TenantQuery:
         )
 
     @strawberry.field(description="Your PIN.")
-    def pin(self, info: Ctx) -> Pin:
+    async def pin(self, info: Ctx) -> Pin:
         caller = info.context.reader(Role.COORDINATOR, Role.MENTOR)
-        row = found(info.context.read(q.pin, str(caller.tenant_id)), "PIN", caller.tenant_id)
+        row = found(await info.context.read(q.pin, str(caller.tenant_id)), "PIN", caller.tenant_id)
         return Pin.of(row)
 
     @strawberry.field
@@ -59,7 +59,7 @@ class TenantQuery:
     ) -> Connection[Cohort]:
         await consistent(info, consistent_with)
         caller = info.context.reader()
-        page = info.context.read(
+        page = await info.context.read(
             q.cohorts,
             str(caller.tenant_id),
             first=check_first(first),
@@ -76,7 +76,9 @@ class TenantQuery:
         caller = info.context.reader()
         ident = parse_id(id, "id")
         return Cohort.of(
-            found(info.context.read(q.cohort, str(caller.tenant_id), str(ident)), "cohort", id)
+            found(
+                await info.context.read(q.cohort, str(caller.tenant_id), str(ident)), "cohort", id
+            )
         )
 
     @strawberry.field
@@ -90,7 +92,7 @@ class TenantQuery:
     ) -> Connection[Group]:
         await consistent(info, consistent_with)
         caller = info.context.reader()
-        page = info.context.read(
+        page = await info.context.read(
             q.groups,
             str(caller.tenant_id),
             first=check_first(first),
@@ -107,7 +109,7 @@ class TenantQuery:
         await consistent(info, consistent_with)
         caller = info.context.reader()
         ident = parse_id(id, "id")
-        row = info.context.read(q.group, str(caller.tenant_id), str(ident))
+        row = await info.context.read(q.group, str(caller.tenant_id), str(ident))
         scope = info.context.mentor_scope
         return Group.of(
             found(row if scope is None or (row and row.mentor_id == scope) else None, "group", id)
@@ -125,7 +127,7 @@ class TenantQuery:
     ) -> Connection[Mentor]:
         await consistent(info, consistent_with)
         caller = info.context.reader()
-        page = info.context.read(
+        page = await info.context.read(
             q.mentors,
             str(caller.tenant_id),
             first=check_first(first),
@@ -144,7 +146,7 @@ class TenantQuery:
         caller = info.context.reader()
         ident = parse_id(id, "id")
         scope = info.context.mentor_scope
-        row = info.context.read(q.mentor, str(caller.tenant_id), str(ident))
+        row = await info.context.read(q.mentor, str(caller.tenant_id), str(ident))
         return Mentor.of(found(row if scope is None or str(ident) == scope else None, "mentor", id))
 
     @strawberry.field
@@ -160,7 +162,7 @@ class TenantQuery:
     ) -> Connection[Mentee]:
         await consistent(info, consistent_with)
         caller = info.context.reader()
-        page = info.context.read(
+        page = await info.context.read(
             q.mentees,
             str(caller.tenant_id),
             first=check_first(first),
@@ -179,7 +181,7 @@ class TenantQuery:
         await consistent(info, consistent_with)
         caller = info.context.reader()
         ident = parse_id(id, "id")
-        row = info.context.read(
+        row = await info.context.read(
             q.mentee, str(caller.tenant_id), str(ident), info.context.mentor_scope
         )
         return Mentee.of(found(row, "mentee", id))
@@ -190,7 +192,7 @@ class TenantQuery:
     ) -> list[SharedActivity]:
         await consistent(info, consistent_with)
         info.context.reader(*Role)
-        return [SharedActivity.of(r) for r in info.context.read(q.shared_activities)]
+        return [SharedActivity.of(r) for r in await info.context.read(q.shared_activities)]
 
     @strawberry.field
     async def shared_activity(
@@ -200,5 +202,5 @@ class TenantQuery:
         info.context.reader(*Role)
         ident = parse_id(id, "id")
         return SharedActivity.of(
-            found(info.context.read(q.shared_activity, str(ident)), "shared activity", id)
+            found(await info.context.read(q.shared_activity, str(ident)), "shared activity", id)
         )

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.errors import KafkaTimeoutError
+from kafka.errors import KafkaError, KafkaTimeoutError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind
 
@@ -35,6 +35,17 @@ SESSION_TIMEOUT_MS = 6000
 MEASURE_TIMEOUT_MS = 2000
 """How long a lag measurement waits for the broker (Kafka's default, 30 s, would stop
 consuming that long after a broker restart); a measurement that times out is skipped."""
+STALL_AFTER = 10.0
+"""Seconds a consumer may leave pending messages unfetched while the broker answers before
+the projector gives it up and joins the group afresh (see ConsumerStalled)."""
+
+
+class ConsumerStalled(KafkaError):  # type: ignore[misc]
+    """The consumer fetches nothing although its partitions hold messages and the broker
+    answers: a state the client does not leave by itself (seen after a broker froze under
+    load). Retriable: the projector closes the consumer and builds a new one."""
+
+    retriable = True
 
 
 class KafkaProjector:
@@ -77,6 +88,7 @@ class KafkaProjector:
         self._last_occurred_at: str | None = None
         self._last_measured = 0.0
         self._last_report = 0.0
+        self._pending_since: float | None = None
 
     def run(self, stopping: threading.Event, *, drain: bool = False) -> int:
         """Consume until ``stopping`` (with ``drain``: until caught up); return events applied."""
@@ -116,9 +128,23 @@ class KafkaProjector:
             except KafkaTimeoutError as error:  # the broker is away: consuming waits it out
                 log.warning("projector: could not measure the lag (%s); consuming on", error)
                 lag = None
+            self._watch(now, lag, fetched=bool(batches))
             if drain and not batches and lag == 0 and self._consumer.assignment():
                 break
         return applied
+
+    def _watch(self, now: float, lag: int | None, *, fetched: bool) -> None:
+        """Raise ConsumerStalled when the broker answers, the assigned partitions hold
+        messages, and polls have fetched none of them for STALL_AFTER seconds."""
+        if fetched or not lag:  # progress, nothing pending, or the broker did not answer
+            self._pending_since = None
+        elif self._pending_since is None:
+            self._pending_since = now
+        elif now - self._pending_since >= STALL_AFTER:
+            raise ConsumerStalled(
+                f"{lag} message(s) pending on the assigned partitions and none fetched "
+                f"for {now - self._pending_since:.0f} s"
+            )
 
     def _report_lag(self) -> int | None:
         """Messages pending on the assigned partitions (None before the first assignment).
@@ -138,19 +164,22 @@ class KafkaProjector:
         numbers = self._consumer.partitions_for_topic(self._topic) or set()
         everything = {TopicPartition(self._topic, n) for n in numbers} | set(assigned)
         ends = self._consumer.end_offsets(sorted(everything), timeout_ms=MEASURE_TIMEOUT_MS)
-        behind = []
+        done: dict[TopicPartition, int] = {}
         for tp in sorted(everything):
-            done = (
+            # this member's position; or the group's (applied, then committed): for a
+            # partition owned elsewhere, or one whose position this consumer has not resolved
+            offset = (
                 self._consumer.position(tp, timeout_ms=MEASURE_TIMEOUT_MS)
                 if tp in assigned
-                # the group's: applied, then committed
-                else self._consumer.committed(tp, timeout_ms=MEASURE_TIMEOUT_MS) or 0
+                else None
             )
-            if ends[tp] > done:
-                behind.append(tp.partition)
+            if offset is None:
+                offset = self._consumer.committed(tp, timeout_ms=MEASURE_TIMEOUT_MS)
+            done[tp] = offset or 0
+        behind = [tp.partition for tp in sorted(everything) if ends[tp] > done[tp]]
         watermark = min([published, *(self._views.tracked(p) for p in behind)])
         self._views.report_watermark(self._member, watermark)
-        lag = int(sum(max(0, ends[tp] - self._consumer.position(tp)) for tp in assigned))
+        lag = int(sum(max(0, ends[tp] - done[tp]) for tp in assigned))
         seconds = 0.0
         if lag and self._last_occurred_at:
             newest = datetime.fromisoformat(self._last_occurred_at)

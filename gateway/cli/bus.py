@@ -119,8 +119,9 @@ def project(drain: DrainOption = False, verbose: VerboseOption = False) -> None:
 
     A lost PostgreSQL or Kafka is waited out: the projector leaves the group without
     committing, reconnects with backoff and resumes from the committed offsets (tracking
-    skips what it applied twice). It exits on a poison event, or when it cannot start, with
-    one line."""
+    skips what it applied twice). A consumer that fetches nothing for 10 s while its
+    partitions hold messages and the broker answers is replaced the same way. It exits on a
+    poison event, or when it cannot start, with one line."""
     stopping = startup.stop_on_signals()
     from services.settings import OnPoison, Secret
 
@@ -129,7 +130,7 @@ def project(drain: DrainOption = False, verbose: VerboseOption = False) -> None:
     startup.configure_logging(verbose)
     startup.configure_tracing("projector")
     from projections.database import open_read_models
-    from projections.kafka_projector import KafkaProjector, member_name
+    from projections.kafka_projector import ConsumerStalled, KafkaProjector, member_name
     from projections.tenant_views import TenantViews
     from services.kafka_bus import ensure_topic
     from services.person_keys import build_person_keys
@@ -179,6 +180,8 @@ def project(drain: DrainOption = False, verbose: VerboseOption = False) -> None:
                 )
                 applied += projector.run(stopping, drain=drain)
                 break
+            except ConsumerStalled as error:  # the broker answers: a new consumer at once
+                log.warning("project: the consumer stalled (%s); joining afresh", error)
             except lost as error:
                 if drain:
                     startup.fail(f"project: lost a connection ({startup.one_line(error)}).", 1)

@@ -6,9 +6,12 @@ signal handler come before scipy, strawberry, FastAPI or Kafka are loaded.
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
+import sys
 import threading
+from contextlib import suppress
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -50,6 +53,12 @@ def stop_on_signals() -> threading.Event:
 
 
 def configure_logging(verbose: bool = False) -> None:
+    """Log lines to stderr; and ``kill -USR1 PID`` prints every thread's stack there, for a
+    process that seems stuck."""
+    stream = sys.__stderr__
+    if stream is not None:
+        with suppress(ValueError, OSError):  # a stream with no file descriptor
+            faulthandler.register(signal.SIGUSR1, file=stream, all_threads=True)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -9,6 +9,7 @@ the same process is ready again and writes go through, with no restart.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -42,6 +43,7 @@ PLAN_COHORT = """mutation($name: String!) {
 COHORTS = "query($at: Int) { cohorts(consistentWith: $at) { edges { node { name } } } }"
 READY_WITHIN = 2.0  # seconds: /readyz tells the truth at once
 ANSWER_WITHIN = 8.0  # seconds: a bounded wait for a connection (3 s by default), and slack
+WRITERS = 80  # concurrent writes: twice the gateway's worker threads (anyio's 40)
 
 
 @pytest.fixture
@@ -103,3 +105,54 @@ def test_an_outage_is_answered_fast_and_the_gateway_recovers_by_itself(
         listed = served.data(COHORTS, {"at": written["position"]}, token=coordinator)
         names = {edge["node"]["name"] for edge in listed["cohorts"]["edges"]}
     assert {"Before", "After"} <= names, names
+
+
+def test_readyz_answers_while_requests_waiting_for_a_hung_database_fill_the_worker_threads(
+    outage: tuple[Served, Outage],
+) -> None:
+    """A hung PostgreSQL (it accepts, then answers nothing) holds every request that reached
+    it. Before, /readyz ran on the same worker threads as those requests and got no answer
+    at all once they were full; now it answers 503 within 2 s all the same."""
+    served, relay = outage
+    admin = served.token(role="admin", tenant=None, subject="platform-admin")
+    coordinator = served.token(tenant="outage")
+    served.data(REGISTER_PIN, token=admin)
+    relay.freeze()
+    answers: list[httpx.Response | Exception] = []
+
+    def write(number: int) -> None:
+        try:
+            answers.append(served.post(PLAN_COHORT, {"name": f"Hung {number}"}, token=coordinator))
+        except httpx.HTTPError as error:
+            answers.append(error)
+
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
+    try:
+        for writer in writers:
+            writer.start()
+        # Outside, a full pool of worker threads shows as a plain endpoint that needs one
+        # (the audit key) no longer answering.
+        deadline = time.monotonic() + START_DEADLINE
+        with httpx.Client(base_url=served.base_url, timeout=1) as http:
+            while True:
+                assert time.monotonic() < deadline, "the worker threads never filled up"
+                try:
+                    http.get("/audit/public-key")
+                except httpx.TimeoutException:
+                    break
+        with httpx.Client(base_url=served.base_url, timeout=60) as http:
+            for _ in range(3):
+                ready, took = timed(lambda: http.get("/readyz"))
+                assert ready.status_code == 503, ready.text
+                assert took < READY_WITHIN, f"/readyz took {took:.1f} s"
+                alive, took_alive = timed(lambda: http.get("/healthz"))
+                assert alive.status_code == 200, alive.text
+                assert took_alive < READY_WITHIN, f"/healthz took {took_alive:.1f} s"
+        print(f"\n/readyz with every worker thread waiting for the database: 503 in {took:.2f} s")
+    finally:
+        relay.thaw()
+        for writer in writers:
+            writer.join(timeout=120)
+    assert len(answers) == WRITERS
+    served.alive()
+    wait_until_ready(served)

@@ -1,0 +1,77 @@
+"""A consumer that stops fetching while its partitions hold messages is given up and rebuilt.
+
+After a broker froze under load, one projector of two once kept its partitions and fetched
+nothing from them, with no error, until it was restarted by hand. The projector now watches
+for that state: the broker answers, the assigned partitions hold messages, and polls fetch
+none of them for ``STALL_AFTER`` seconds. Here the state is made on real Kafka by pausing
+the consumer's partitions (the client then fetches nothing, as in the stall), and the
+projector must give the consumer up on its own; a new one resumes from the committed offsets.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from projections.database import open_read_models
+from projections.kafka_projector import STALL_AFTER, ConsumerStalled, KafkaProjector
+from projections.tenant_views import TenantViews
+from services.relay_coordination import published_position
+from services.store import MentoringStore
+from tests.integration.conftest import ProductionPath, seed_groups
+
+
+def projector(production: ProductionPath, views: TenantViews, **extra: object) -> KafkaProjector:
+    return KafkaProjector(
+        views,
+        bootstrap_servers=production.bootstrap_servers,
+        topic=production.topic,
+        group_id=production.group,
+        relay_position=published_position(production.settings),
+        max_records=50,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def mentees(production: ProductionPath) -> int:
+    value = production.scalar(
+        "SELECT coalesce(sum(mentee_count), 0) FROM readmodels.mentoring_groups"
+    )
+    return int(value)  # type: ignore[call-overload]
+
+
+def test_a_consumer_that_fetches_nothing_while_messages_wait_is_given_up_and_rebuilt(
+    production: ProductionPath, store: MentoringStore
+) -> None:
+    seed_groups(store, 6)  # 162 events, more than one batch of 50 per partition
+    assert production.run("relay", "--drain").returncode == 0
+    read_models = open_read_models(production.database_url)
+    views = TenantViews(read_models, in_process=False, personal=store.personal_data.text)
+    stopping = threading.Event()
+    first: KafkaProjector | None = None
+
+    def pause_after_the_first_batch() -> None:
+        assert first is not None
+        consumer = first._consumer  # the stall: assigned partitions that fetch nothing
+        consumer.pause(*consumer.assignment())
+
+    first = projector(production, views, on_progress=pause_after_the_first_batch)
+    began = time.monotonic()
+    try:
+        with pytest.raises(ConsumerStalled, match="none fetched"):
+            first.run(stopping)
+        gave_up_after = time.monotonic() - began
+    finally:
+        first.close()
+    assert STALL_AFTER <= gave_up_after < STALL_AFTER + 20, gave_up_after
+    assert mentees(production) < 36  # the first batch only
+
+    second = projector(production, views)
+    try:
+        second.run(stopping, drain=True)
+    finally:
+        second.close()
+        read_models.close()
+    assert mentees(production) == 36
