@@ -17,6 +17,7 @@ command is refused, and keys of different callers never meet.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ import pytest
 from tests.conftest import fresh_database, require_service
 from tests.faults import Outage
 from tests.outside.conftest import (
+    START_DEADLINE,
     Served,
     environment,
     free_port,
@@ -114,6 +116,23 @@ def faults(tmp_path: Path) -> Iterator[Fixture]:
                 stop(served)
 
 
+def wait_until_applied(served: Served) -> None:
+    """Poll /readyz until the gateway is ready with no event left to apply: what was saved
+    during the fault is readable (the gateway's relay retries on a backoff of up to 10 s, so
+    a retry sent at once may answer STALE, which is true but not what is checked here)."""
+    wait_until_ready(served)
+    deadline = time.monotonic() + START_DEADLINE
+    last = "not asked"
+    with served.client(timeout=10) as http:
+        while time.monotonic() < deadline:
+            answer = http.get("/readyz")
+            last = answer.text[:300]
+            if answer.status_code == 200 and answer.json().get("lag_events") == 0:
+                return
+            time.sleep(0.2)  # poll interval
+    pytest.fail(f"the gateway never applied what was saved; /readyz said {last}")
+
+
 def outcome(body: dict[str, Any]) -> tuple[str, str | None]:
     """The error's code and what it says about the change."""
     errors = body.get("errors") or []
@@ -138,7 +157,7 @@ def test_the_database_gone_before_the_save_says_nothing_or_unknown_and_a_retry_m
         assert "may or may not" in body["errors"][0]["message"]
     faults.store.restore()
     faults.read_models.restore()
-    wait_until_ready(faults.served)
+    wait_until_applied(faults.served)
 
     body = faults.plan("Spring", key)  # the retry the answer invites
     assert "errors" not in body, body
@@ -165,7 +184,7 @@ def test_the_database_gone_after_the_save_says_saved_and_a_retry_does_not_save_a
     position = error["extensions"]["position"]
     assert isinstance(position, int)
     faults.read_models.restore()
-    wait_until_ready(faults.served)
+    wait_until_applied(faults.served)
 
     body = faults.plan("Autumn", key)  # a client that retries, as it may
     assert "errors" not in body, body
