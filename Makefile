@@ -28,12 +28,16 @@ lint: $(STAMP)
 
 # Starts a throw-away PostgreSQL and Kafka (deploy/local/up), runs every test against
 # them and the embedded store, and stops them again, also when a test fails.
+# The suite waits on services more than it computes, so it runs in TEST_WORKERS processes
+# (pytest-xdist); each test file stays in one process, so a module's services start once.
+TEST_WORKERS ?= 2
 test: lint
 	@trap 'deploy/local/down' EXIT; \
 	exports="$$(deploy/local/up)" || exit 1; eval "$$exports"; \
 	MENTORING_TEST_DATABASE_URL="$$MENTORING_DATABASE_URL" \
 	MENTORING_TEST_KAFKA_BOOTSTRAP_SERVERS="$$MENTORING_KAFKA_BOOTSTRAP_SERVERS" \
-	env -u MENTORING_DATABASE_URL -u MENTORING_KAFKA_BOOTSTRAP_SERVERS $(BIN)/pytest
+	env -u MENTORING_DATABASE_URL -u MENTORING_KAFKA_BOOTSTRAP_SERVERS \
+	$(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist loadfile
 
 services-up:
 	@deploy/local/up
