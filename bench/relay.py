@@ -19,17 +19,12 @@ relay's own time goes without a profiler.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
-from uuid import UUID
 
-from eventsourcing.utils import resolve_topic
 from kafka import KafkaProducer
 
-from domain.envelope import EventEnvelope
 from services.kafka_bus import KafkaBus, headers
 from services.relay import Relay
 from services.relay_coordination import coordinator_for
@@ -39,61 +34,7 @@ import common
 
 GOAL = 0.7
 PIPELINED = False  # --experiment-pipelined
-ORIGINAL_ENVELOPE = MentoringStore.envelope
 Message = tuple[bytes, bytes, list[tuple[str, bytes]]]
-
-
-def fast_to_json(self: EventEnvelope) -> bytes:
-    """EventEnvelope.to_json without ``dataclasses.asdict`` (which deep-copies the payload):
-    the same bytes, since the payload already holds only JSON values."""
-    return json.dumps(self.__dict__, separators=(",", ":"), sort_keys=True).encode()
-
-
-_TRANSCODED: dict[str, Callable[[Any], Any]] = {
-    "uuid_hex": lambda d: str(UUID(hex=d)),
-    "date_iso": lambda d: d,
-    "datetime_iso": lambda d: d,
-    # {"subject_id", "value"} before per-person encryption, {"subject_id", "ciphertext"} after
-    "personal_data": lambda d: {**d, "subject_id": str(UUID(hex=d["subject_id"]))},
-}
-_SKIP = {"timestamp", "originator_topic", "tenant_id", "actor", "correlation_id"}
-_versions: dict[str, int] = {}
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dict):
-        kind = value.get("_type_")
-        if kind is not None and "_data_" in value and len(value) == 2:
-            return _TRANSCODED[kind](value["_data_"])  # KeyError: a type this sketch lacks
-        return {k: _json_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
-    return value
-
-
-def direct_envelope(self: MentoringStore, notification: Any) -> EventEnvelope:
-    """Experiment: the envelope straight from the stored JSON, without building the domain
-    event (no upcasting: a real version falls back to the mapper for class_version > 1)."""
-    version = _versions.get(notification.topic)
-    if version is None:
-        version = _versions[notification.topic] = int(
-            getattr(resolve_topic(notification.topic), "class_version", 1)
-        )
-    state = json.loads(notification.state)
-    if version != 1 or "class_version" in state:
-        return ORIGINAL_ENVELOPE(self, notification)
-    return EventEnvelope(
-        position=notification.id,
-        tenant_id=str(UUID(hex=state["tenant_id"]["_data_"])),
-        aggregate_id=str(notification.originator_id),
-        aggregate_version=notification.originator_version,
-        event_type=notification.topic.rpartition(":")[2],
-        schema_version=version,
-        occurred_at=state["timestamp"]["_data_"],
-        actor=state["actor"],
-        correlation_id=state["correlation_id"],
-        payload={k: _json_value(v) for k, v in state.items() if k not in _SKIP},
-    )
 
 
 def pump_pipelined(
@@ -209,21 +150,9 @@ def main() -> None:
         "--batch-size", type=int, default=500, help="relay batch (MENTORING_RELAY_BATCH_SIZE)"
     )
     p.add_argument(
-        "--experiment-fast-to-json",
-        action="store_true",
-        help="experiment: patch EventEnvelope.to_json in this process to skip dataclasses.asdict "
-        "(checks the bytes are identical first)",
-    )
-    p.add_argument(
         "--experiment-pipelined",
         action="store_true",
         help="experiment: relay side keeps one batch in flight while reading and sending the next",
-    )
-    p.add_argument(
-        "--experiment-direct-envelope",
-        action="store_true",
-        help="experiment: patch MentoringStore.envelope in this process to build envelopes "
-        "straight from the stored JSON (checks the bytes are identical first)",
     )
     args = p.parse_args()
     global PIPELINED
@@ -240,16 +169,6 @@ def main() -> None:
         events, gen_seconds = common.generate_events(store, args.events)
         common.log(f"generated {events:,} events in {gen_seconds:.1f} s")
         msgs = messages(store, args.batch_size)
-        if args.experiment_fast_to_json:
-            original = EventEnvelope.to_json
-            EventEnvelope.to_json = fast_to_json  # type: ignore[method-assign]
-            assert messages(store, args.batch_size) == msgs, "fast_to_json changes the bytes"
-            common.log("experiment: EventEnvelope.to_json patched (identical bytes checked)")
-            assert original is not fast_to_json
-        if args.experiment_direct_envelope:
-            MentoringStore.envelope = direct_envelope  # type: ignore[method-assign]
-            assert messages(store, args.batch_size) == msgs, "direct_envelope changes the bytes"
-            common.log("experiment: MentoringStore.envelope patched (identical bytes checked)")
         payload_bytes = sum(
             len(k) + len(v) + sum(len(x) + len(y) for x, y in h) for k, v, h in msgs
         )
@@ -304,9 +223,7 @@ def main() -> None:
         "mean_message_bytes": payload_bytes / len(msgs),
         "generation_seconds": gen_seconds,
         "batch_size": args.batch_size,
-        "experiment_fast_to_json": args.experiment_fast_to_json,
         "experiment_pipelined": args.experiment_pipelined,
-        "experiment_direct_envelope": args.experiment_direct_envelope,
         "repetitions": args.repeat,
         "relay_per_second": med("relay"),
         "raw_per_second": med("raw"),
@@ -337,9 +254,9 @@ def main() -> None:
     ]
     text = common.table(
         f"relay store -> Kafka: {len(msgs):,} events (~{payload_bytes / len(msgs):.0f} B each), "
-        f"batch {args.batch_size}{', to_json patched' if args.experiment_fast_to_json else ''}"
+        f"batch {args.batch_size}"
         f"{', pipelined relay' if args.experiment_pipelined else ''}"
-        f"{', direct envelope' if args.experiment_direct_envelope else ''}, "
+        ", "
         f"{args.repeat} repetitions (medians; {info['cores']} cores, "
         f"load {info['loadavg_1m_at_start']})",
         ["path", "events/s", "range"],
@@ -353,7 +270,9 @@ def main() -> None:
         + ("met" if results["goal_met"] else "NOT met")
         + "\nrelay's own work without Kafka (median of 3): read "
         + f"{n / stage_med['read']:,.0f} ev/s; read+envelope {n / stage_med['envelope']:,.0f} ev/s; "
-        + f"read+envelope+JSON/headers {n / stage_med['serialise']:,.0f} ev/s"
+        + f"read+envelope+JSON/headers {n / stage_med['serialise']:,.0f} ev/s; "
+        + "Python per event beyond reading (envelope, JSON, headers): "
+        + f"{(stage_med['serialise'] - stage_med['read']) / n * 1e6:.1f} us"
         + f"\n(generation of the events, not measured: {gen_seconds:.1f} s)"
     )
     common.emit(args, results, text)

@@ -7,9 +7,10 @@ Personal fields travel in the form storage gives them (see ``PersonalData``).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 
 @dataclass(frozen=True)
@@ -26,9 +27,11 @@ class EventEnvelope:
     payload: dict[str, Any]
 
     def to_json(self) -> bytes:
-        # vars(), not asdict(): asdict deep-copies the payload, and this runs once per event.
-        return json.dumps(vars(self), separators=(",", ":"), sort_keys=True).encode()
+        """Compact UTF-8 JSON, keys sorted. Runs once per published event, and once per
+        event consumed (``from_json``), hence orjson (docs/adr/0009-orjson-envelopes.md);
+        vars(), not asdict(), which would deep-copy the payload."""
+        return orjson.dumps(vars(self), option=orjson.OPT_SORT_KEYS)
 
     @classmethod
     def from_json(cls, data: bytes | str) -> EventEnvelope:
-        return cls(**json.loads(data))
+        return cls(**orjson.loads(data))

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
-from functools import lru_cache
 from typing import Any, cast
 from uuid import UUID
 
@@ -30,7 +28,7 @@ from eventsourcing.persistence import (
     Tracking,
     Transcoding,
 )
-from eventsourcing.utils import EnvType, resolve_topic
+from eventsourcing.utils import EnvType
 
 from domain.envelope import EventEnvelope
 from domain.privacy import PersonErased
@@ -39,6 +37,7 @@ from services.errors import ServiceError
 from services.person_keys import KeyUnavailable, PersonKeys, build_person_keys
 from services.personal_data import PersonalDataCipher, SealedPersonalData
 from services.settings import Settings, postgres_env
+from services.stored_envelopes import StoredEnvelopes
 
 _METADATA_FIELDS = {
     "originator_id",
@@ -166,6 +165,7 @@ class MentoringStore(Application[UUID]):
     def __init__(self, env: EnvType | None = None, *, keys: PersonKeys | None = None) -> None:
         self.personal_data = PersonalDataCipher(keys)  # the transcodings need it
         self._request = threading.local()
+        self._stored_envelopes = StoredEnvelopes()
         super().__init__(env)
         sealed = JSONTranscoder()
         Application.register_transcodings(self, sealed)
@@ -280,7 +280,7 @@ class MentoringStore(Application[UUID]):
         Built straight from the stored JSON (the relay does this for every event); an event
         that needs the mapper (an upcast, a cipher or compressor, a value this reading does
         not know) is decoded by it, with the same result."""
-        direct = None if self._mapper_only else _direct_envelope(notification)
+        direct = None if self._mapper_only else self._stored_envelopes.read(notification)
         if direct is not None:
             return direct
         event = self.sealed_mapper.to_domain_event(notification)
@@ -370,65 +370,6 @@ def to_json_value(value: Any) -> Any:
     if isinstance(value, Sequence) and not isinstance(value, str):
         return [to_json_value(v) for v in value]
     return value
-
-
-class _NeedsMapper(Exception):
-    """A stored value the direct reading does not decode."""
-
-
-def _stored_value(value: Any) -> Any:
-    """A stored JSON value as the envelope carries it (what ``to_json_value`` gives for the
-    decoded field): transcoded ids and dates as strings, personal data still sealed."""
-    if isinstance(value, dict):
-        kind = value.get("_type_")
-        if kind is not None and len(value) == 2 and "_data_" in value:
-            data = value["_data_"]
-            if kind == "uuid_hex":
-                return str(UUID(hex=data))
-            if kind in ("date_iso", "datetime_iso"):
-                return data
-            if kind == "personal_data" and isinstance(data, dict) and "ciphertext" in data:
-                return {
-                    "subject_id": str(UUID(hex=data["subject_id"])),
-                    "ciphertext": data["ciphertext"],
-                }
-            raise _NeedsMapper(kind)
-        return {k: _stored_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_stored_value(v) for v in value]
-    return value
-
-
-_ENVELOPE_FIELDS = _METADATA_FIELDS - {"originator_id", "originator_version"}
-
-
-@lru_cache(maxsize=256)  # one entry per event class
-def _event_class(topic: str) -> tuple[str, int]:
-    event_class = resolve_topic(topic)
-    return event_class.__qualname__, int(getattr(event_class, "class_version", 1))
-
-
-def _direct_envelope(notification: Notification) -> EventEnvelope | None:
-    """The envelope from the stored JSON, or None where the mapper must decode the event."""
-    event_type, version = _event_class(notification.topic)
-    try:
-        state = json.loads(notification.state)
-        if version != 1 or "class_version" in state:
-            return None
-        return EventEnvelope(
-            position=notification.id,
-            tenant_id=str(_stored_value(state["tenant_id"])),
-            aggregate_id=str(notification.originator_id),
-            aggregate_version=notification.originator_version,
-            event_type=event_type,
-            schema_version=version,
-            occurred_at=_stored_value(state["timestamp"]),
-            actor=str(_stored_value(state["actor"])),
-            correlation_id=str(_stored_value(state["correlation_id"])),
-            payload={k: _stored_value(v) for k, v in state.items() if k not in _ENVELOPE_FIELDS},
-        )
-    except (_NeedsMapper, KeyError, TypeError, ValueError):
-        return None
 
 
 def to_envelope(position: int, event: Any) -> EventEnvelope:
