@@ -3,10 +3,15 @@
 Starts ``mentoring relay`` and ``mentoring project`` as subprocesses on a fresh database and
 a fresh 6-partition topic (own consumer group and metrics ports), then issues
 ``enrol_mentee`` use cases at ``--rate`` per second (default 200) for ``--duration``
-seconds (default 20), ``--runs`` times (default 3) after a warm-up. The time each command
-returns (its commit) is recorded per mentee id; a poller thread asks every 2 ms which of
-the pending ids are in ``readmodels.mentees`` and stamps them. Reported per run and as the
-median over runs: p50, p90, p99 and max lag, and the achieved command rate; goal p99 <= 100 ms.
+seconds (default 20), ``--runs`` times (default 3) after a warm-up. The commands come from
+``--writers`` processes (default 2, each with its own store), which share one schedule
+(command i is due at start + i / rate; writer k issues every command with i % writers == k),
+so one slow command does not delay the ones after it. Each writer stamps the moment its
+command returns (its commit, on the system-wide monotonic clock) and sends (id, stamp) to
+this process, where a poller thread asks every 2 ms which of the pending ids are in
+``readmodels.mentees`` and stamps them. Reported per run and as the median over runs: p50,
+p90, p99 and max lag, the achieved command rate (commands / (last commit - start)), and how
+late the commands started against their schedule (p99); goal p99 <= 100 ms.
 
 ``--breakdown`` also reads the topic in this process and splits each lag at the Kafka
 record's CreateTime (set when the relay's producer accepted it): commit -> sent (the relay)
@@ -18,12 +23,15 @@ The subprocesses are stopped with SIGTERM.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
 import signal
 import subprocess
 import tempfile
 import threading
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -178,7 +186,7 @@ def issue(
     offset: int,
     wall: dict[str, float] | None = None,
 ) -> tuple[list[str], float]:
-    """Issue enrol_mentee at ``rate``/s for ``seconds``; (ids, achieved rate)."""
+    """Issue enrol_mentee at ``rate``/s for ``seconds`` in this process; (ids, achieved rate)."""
     n = int(rate * seconds)
     ids: list[str] = []
     interval = 1.0 / rate
@@ -196,6 +204,101 @@ def issue(
         ids.append(ident)
     # achieved: commands per second from the first issue to the last commit
     return ids, n / (time.perf_counter() - started)
+
+
+def writer_main(url: str, slug: str, index: int, writers: int, conn: Connection) -> None:
+    """A writer process: on each ("issue", rate, seconds, offset, start) from ``conn``, issue
+    its share of the schedule and send ("done", [(id, committed, wall, late), ...]); each
+    ("sent", id, committed) goes out as soon as the command returns."""
+    store = build_store(common.settings_for(url))
+    ctx = common.coordinator(slug)
+    conn.send(("ready",))
+    try:
+        while True:
+            message = conn.recv()
+            if message[0] == "stop":
+                return
+            _, rate, seconds, offset, start = message
+            interval = 1.0 / rate
+            done = []
+            for i in range(index, int(rate * seconds), writers):
+                target = start + i * interval
+                delay = target - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                began = time.perf_counter()
+                ident = str(uc.enrol_mentee(store, enrol_command(offset + i), ctx).id)
+                committed = time.perf_counter()
+                conn.send(("sent", ident, committed))
+                done.append((ident, committed, time.time(), began - target))
+            conn.send(("done", done))
+    finally:
+        store.close()
+
+
+class Writers:
+    """``count`` writer processes sharing one schedule; their commits reach the poller."""
+
+    def __init__(self, url: str, slug: str, count: int) -> None:
+        spawn = multiprocessing.get_context("spawn")  # this process runs threads: no fork
+        self.count = count
+        self._conns: list[Connection] = []
+        self._procs = []
+        for index in range(count):
+            mine, theirs = spawn.Pipe()
+            proc = spawn.Process(
+                target=writer_main, args=(url, slug, index, count, theirs), daemon=True
+            )
+            proc.start()
+            theirs.close()
+            self._conns.append(mine)
+            self._procs.append(proc)
+        for conn in self._conns:
+            if conn.recv() != ("ready",):
+                raise RuntimeError("a writer did not start")
+
+    def issue(
+        self,
+        poller: Poller,
+        rate: float,
+        seconds: float,
+        offset: int,
+        wall: dict[str, float] | None = None,
+    ) -> tuple[list[str], float, list[float], list[float]]:
+        """Issue ``rate * seconds`` commands; (ids, achieved rate, start delays in ms, hand-over
+        delays in ms: commit to this process's poller knowing the id)."""
+        from multiprocessing.connection import wait
+
+        start = time.perf_counter() + 0.05
+        for conn in self._conns:
+            conn.send(("issue", rate, seconds, offset, start))
+        results: list[tuple[str, float, float, float]] = []
+        handover: list[float] = []
+        open_conns = list(self._conns)
+        while open_conns:
+            for conn in wait(open_conns):
+                assert isinstance(conn, Connection)
+                message = conn.recv()
+                if message[0] == "sent":
+                    poller.expect(message[1], message[2])
+                    handover.append((time.perf_counter() - message[2]) * 1000)
+                else:
+                    results.extend(message[1])
+                    open_conns.remove(conn)
+        results.sort(key=lambda r: r[1])
+        if wall is not None:
+            wall.update({ident: at for ident, _, at, _ in results})
+        achieved = len(results) / (results[-1][1] - start)
+        return [r[0] for r in results], achieved, [r[3] * 1000 for r in results], handover
+
+    def close(self) -> None:
+        for conn in self._conns:
+            with contextlib.suppress(OSError):
+                conn.send(("stop",))
+        for proc in self._procs:
+            proc.join(10)
+            if proc.is_alive():
+                proc.kill()
 
 
 def wait_visible(poller: Poller, timeout: float = 60) -> None:
@@ -222,6 +325,12 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--warmup", type=float, default=3.0, help="seconds at the rate, not counted")
     p.add_argument("--breakdown", action="store_true", help="split lags at the Kafka CreateTime")
+    p.add_argument(
+        "--writers",
+        type=int,
+        default=2,
+        help="writer processes sharing the schedule (0: a loop in this process, as before)",
+    )
     args = p.parse_args()
 
     server, bootstrap = common.service_urls()
@@ -253,7 +362,10 @@ def main() -> None:
             for name in ("relay", "project")
         }
         sent_times: SentTimes | None = None
+        writers: Writers | None = None
         try:
+            if args.writers:
+                writers = Writers(url, common.SLUGS[0], args.writers)
             wait_for_table(url)
             poller = Poller(url)
             poller.start()
@@ -265,13 +377,25 @@ def main() -> None:
             issue(store, ctx, poller, 1, 1, offset)
             wait_visible(poller, timeout=120)
             offset += 1
-            ids, _ = issue(store, ctx, poller, args.rate, args.warmup, offset)
+            if writers is not None:
+                ids = writers.issue(poller, args.rate, args.warmup, offset)[0]
+            else:
+                ids = issue(store, ctx, poller, args.rate, args.warmup, offset)[0]
             offset += len(ids)
             wait_visible(poller)
             common.log(f"warmed up; logs in {logdir}")
             walls: dict[str, float] = {}
             for r in range(args.runs):
-                ids, achieved = issue(store, ctx, poller, args.rate, args.duration, offset, walls)
+                late_ms: list[float] = []
+                handover_ms: list[float] = []
+                if writers is not None:
+                    ids, achieved, late_ms, handover_ms = writers.issue(
+                        poller, args.rate, args.duration, offset, walls
+                    )
+                else:
+                    ids, achieved = issue(
+                        store, ctx, poller, args.rate, args.duration, offset, walls
+                    )
                 offset += len(ids)
                 wait_visible(poller)
                 lags = [(poller.seen[i][1] - poller.seen[i][0]) * 1000 for i in ids]
@@ -280,6 +404,9 @@ def main() -> None:
                     "achieved_rate": achieved,
                     **summary(lags),
                 }
+                if late_ms:
+                    run["late_start_p99_ms"] = common.percentile(late_ms, 99)
+                    run["handover_p99_ms"] = common.percentile(handover_ms, 99)
                 if sent_times is not None:
                     time.sleep(0.5)
                     relay_ms = [
@@ -296,12 +423,20 @@ def main() -> None:
                 common.log(
                     f"run {r + 1}: {achieved:.1f} commands/s, lag p50 {run['p50_ms']:.1f} ms, "
                     f"p90 {run['p90_ms']:.1f}, p99 {run['p99_ms']:.1f}, max {run['max_ms']:.1f}"
+                    + (
+                        f"; started late p99 {run['late_start_p99_ms']:.1f} ms, hand-over "
+                        f"p99 {run['handover_p99_ms']:.1f} ms"
+                        if late_ms
+                        else ""
+                    )
                 )
                 time.sleep(1)
             poller.stopping.set()
             poller.join()
             poll_cycle_ms = common.median(poller.cycle_seconds) * 1000
         finally:
+            if writers is not None:
+                writers.close()
             for name, proc in procs.items():
                 codes[name] = stop(proc)
             if sent_times is not None:
@@ -324,6 +459,7 @@ def main() -> None:
         "rate": args.rate,
         "duration_seconds": args.duration,
         "runs_count": args.runs,
+        "writers": args.writers,
         "achieved_rate": achieved,
         **med,
         "goal": f"p99 <= {GOAL_P99_MS:.0f} ms",
@@ -347,7 +483,8 @@ def main() -> None:
         ):
             rows.append([label, "", *(breakdown[part][k] for k in keys)])
     text = common.table(
-        f"commit -> visible in readmodels.mentees at {args.rate:.0f} commands/s, "
+        f"commit -> visible in readmodels.mentees at {args.rate:.0f} commands/s "
+        f"({args.writers or 'no'} writer processes), "
         f"{args.runs} x {args.duration:.0f} s (ms; {info['cores']} cores, load "
         f"{info['loadavg_1m_at_start']}; poll every 2 ms, query {poll_cycle_ms:.2f} ms)",
         ["", "commands/s", "p50", "p90", "p99", "max"],

@@ -11,8 +11,9 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
@@ -179,6 +180,21 @@ class SQLiteReadModels:
             for leftover in (Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
                 leftover.unlink(missing_ok=True)
 
+    @contextmanager
+    def copying(self) -> Iterator[tuple[sqlite3.Connection, Callable[..., None]]]:
+        """A write transaction that also loads many rows at once (a rebuild's bulk load):
+        (connection, ``copy(table, columns, rows)``), one ``executemany`` per call."""
+        with self.transaction() as conn:
+
+            def copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+                marks = ", ".join("?" * len(columns))
+                conn.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                    rows,
+                )
+
+            yield conn, copy
+
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -224,6 +240,11 @@ TENANT_TABLES = (
 )
 
 
+IDLE_CHECK_AFTER = 1.0
+"""Seconds a pooled connection may sit unused before it is pinged as it is handed out. One in
+use more recently is not pinged: its BEGIN shows whether it still works (see ``_begun``)."""
+
+
 class PostgresReadModels:
     """Read models in one schema of a PostgreSQL database.
 
@@ -263,13 +284,24 @@ class PostgresReadModels:
             "reader_password": reader_password,
         }
 
+        # When each pooled connection was last used (or connected): see ``check``.
+        self._used_at: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+        used_at = self._used_at
+
         def writer(conn: Any) -> None:
             conn.execute(f"SET search_path TO {schema}")
             conn.commit()
+            used_at[conn] = time.monotonic()
 
         def reader(conn: Any) -> None:
             conn.execute(f"SET search_path TO {schema}")
             conn.commit()
+            used_at[conn] = time.monotonic()
+
+        def check(conn: Any) -> None:
+            """Ping a connection that sat idle (the server may have dropped it meanwhile)."""
+            if time.monotonic() - used_at.get(conn, 0.0) >= IDLE_CHECK_AFTER:
+                ConnectionPool.check_connection(conn)
 
         with psycopg.connect(url, autocommit=True, connect_timeout=int(timeout)) as conn:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -282,8 +314,9 @@ class PostgresReadModels:
                 timeout=timeout,
                 kwargs={"row_factory": dict_row, "connect_timeout": int(timeout)},
                 configure=configure,
-                # A connection the server dropped is replaced before use, not handed out.
-                check=ConnectionPool.check_connection,
+                # A connection that sat idle and that the server dropped meanwhile is replaced
+                # before use, not handed out; for one used recently, see ``_begun``.
+                check=check,
                 open=True,
             )
 
@@ -347,14 +380,39 @@ class PostgresReadModels:
             )
 
     @contextmanager
+    def _begun(self, pool: Any) -> Iterator[Any]:
+        """A pooled connection in a transaction (committed on success, else rolled back).
+
+        The BEGIN is the connection's check (no ping before it, unless it sat idle): one that
+        the server dropped since its last use fails there, before anything else was sent, and
+        is discarded; the next one is taken, as many times as the pool holds connections.
+        """
+        for attempt in range(pool.max_size + 1):
+            stack = ExitStack()
+            conn = stack.enter_context(pool.connection())
+            try:
+                stack.enter_context(conn.transaction())
+            except self._psycopg.OperationalError:
+                stack.close()  # a broken connection goes back to be replaced, not reused
+                if conn.broken and attempt < pool.max_size:
+                    continue
+                raise
+            break
+        with stack:
+            try:
+                yield conn
+            finally:
+                self._used_at[conn] = time.monotonic()
+
+    @contextmanager
     def transaction(self) -> Iterator[Executor]:
-        with self._pool.connection() as conn, conn.transaction():
+        with self._begun(self._pool) as conn:
             yield _PostgresExecutor(conn)
 
     @contextmanager
     def bulk(self) -> Iterator[Executor]:
         """A write transaction in pipeline mode: statements go out without waiting (rebuild)."""
-        with self._pool.connection() as conn, conn.transaction(), conn.pipeline():
+        with self._begun(self._pool) as conn, conn.pipeline():
             yield _PostgresExecutor(conn)
 
     @contextmanager
@@ -363,7 +421,7 @@ class PostgresReadModels:
 
         Without a tenant, the tenant tables read as empty (platform roles).
         """
-        with self._readers.connection() as conn, conn.transaction():
+        with self._begun(self._readers) as conn:
             conn.execute("SELECT set_config('app.tenant_id', %s, true)", (tenant_id or "",))
             yield _PostgresExecutor(conn)
 
@@ -402,6 +460,24 @@ class PostgresReadModels:
             conn.commit()
             conn.execute(f"DROP SCHEMA {retired} CASCADE")
             conn.commit()
+
+    @contextmanager
+    def copying(self) -> Iterator[tuple[Executor, Callable[..., None]]]:
+        """A write transaction that also loads many rows at once (a rebuild's bulk load):
+        (executor, ``copy(table, columns, rows)``), one ``COPY ... FROM STDIN`` per call."""
+        from psycopg import sql
+
+        with self._pool.connection() as conn, conn.transaction():
+
+            def copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+                statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                    sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+                )
+                with conn.cursor() as cursor, cursor.copy(statement) as out:
+                    for row in rows:
+                        out.write_row(row)
+
+            yield _PostgresExecutor(conn), copy
 
 
 def open_read_models(url: str, schema: str = "readmodels", **pool: Any) -> RebuildableReadModels:

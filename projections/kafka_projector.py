@@ -1,7 +1,8 @@
 """The projector process: a Kafka consumer group feeding a projection.
 
-Each partition's batch is applied with its tracking in one read-model transaction; the
-Kafka offset is committed afterwards, so a crash in between redelivers messages that the
+The batches of all partitions one poll brings are applied with their partitions' tracking in
+one read-model transaction; the Kafka offsets of what it applied are committed afterwards,
+asynchronously, so a crash in between (or a commit that is lost) redelivers messages that the
 projection then skips. Scale out by running more projectors, up to the partition count.
 """
 
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError, KafkaTimeoutError
 from opentelemetry import propagate, trace
@@ -89,34 +90,16 @@ class KafkaProjector:
         self._last_measured = 0.0
         self._last_report = 0.0
         self._pending_since: float | None = None
+        # offsets committed asynchronously whose commit has not been confirmed yet
+        self._unconfirmed: dict[TopicPartition, OffsetAndMetadata] = {}
 
     def run(self, stopping: threading.Event, *, drain: bool = False) -> int:
         """Consume until ``stopping`` (with ``drain``: until caught up); return events applied."""
         applied = 0
         while not stopping.is_set():
             batches = self._consumer.poll(timeout_ms=500, max_records=self._max_records)
-            for partition, records in batches.items():
-                envelopes = [EventEnvelope.from_json(record.value) for record in records]
-                spans = _spans(records, envelopes) if _tracing() else []
-                try:
-                    self._views.handle(envelopes, part=partition.partition)
-                finally:
-                    for span in spans:
-                        span.end()
-                if envelopes and log.isEnabledFor(logging.DEBUG):
-                    traces = sorted({e.correlation_id for e in envelopes if e.correlation_id})
-                    log.debug(
-                        "applied %d event(s) of partition %d up to position %d; traces %s",
-                        len(envelopes),
-                        partition.partition,
-                        envelopes[-1].position,
-                        ", ".join(traces[:20]) or "none",
-                    )
-                applied += len(envelopes)
-                if envelopes:
-                    self._last_occurred_at = envelopes[-1].occurred_at
             if batches:
-                self._consumer.commit()
+                applied += self._apply(batches)
                 self._on_progress()
             # Lag and watermark cost a few round trips: measure them on a timer while busy.
             now = time.monotonic()
@@ -131,7 +114,73 @@ class KafkaProjector:
             self._watch(now, lag, fetched=bool(batches))
             if drain and not batches and lag == 0 and self._consumer.assignment():
                 break
+        self._confirm_commits()
         return applied
+
+    def _apply(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> int:
+        """Apply one poll's batches in one transaction, then commit their offsets without
+        waiting: only offsets of events the committed transaction holds, so a commit never
+        runs ahead of the read models (one that is lost redelivers what tracking skips)."""
+        parts: dict[int, list[EventEnvelope]] = {}
+        spans: list[Span] = []
+        for partition, records in batches.items():
+            envelopes = [EventEnvelope.from_json(record.value) for record in records]
+            parts[partition.partition] = envelopes
+            if _tracing():
+                spans.extend(_spans(records, envelopes))
+        try:
+            self._views.handle_batches(parts)
+        finally:
+            for span in spans:
+                span.end()
+        applied = 0
+        for part, envelopes in parts.items():
+            if envelopes and log.isEnabledFor(logging.DEBUG):
+                traces = sorted({e.correlation_id for e in envelopes if e.correlation_id})
+                log.debug(
+                    "applied %d event(s) of partition %d up to position %d; traces %s",
+                    len(envelopes),
+                    part,
+                    envelopes[-1].position,
+                    ", ".join(traces[:20]) or "none",
+                )
+            applied += len(envelopes)
+            if envelopes:
+                self._last_occurred_at = envelopes[-1].occurred_at
+        offsets = {
+            partition: OffsetAndMetadata(records[-1].offset + 1, "", -1)
+            for partition, records in batches.items()
+            if records
+        }
+        self._unconfirmed.update(offsets)
+        self._consumer.commit_async(offsets, callback=self._committed)
+        return applied
+
+    def _committed(
+        self, offsets: dict[TopicPartition, OffsetAndMetadata], response: object
+    ) -> None:
+        """An asynchronous commit ended: forget what it confirmed; a failure only logs (the
+        next commit carries the newer offsets, and tracking skips what comes again)."""
+        if isinstance(response, BaseException):
+            log.warning("projector: an offset commit failed (%s); committing on", response)
+            return
+        for partition, offset in offsets.items():
+            if self._unconfirmed.get(partition) == offset:
+                del self._unconfirmed[partition]
+
+    def _confirm_commits(self) -> None:
+        """On the way out: commit what was applied and not yet confirmed, waiting for it, so a
+        projector that stops (or drains) leaves the group's offsets where it stopped."""
+        owned = self._consumer.assignment()  # a partition passed on is its new owner's
+        offsets = {tp: offset for tp, offset in self._unconfirmed.items() if tp in owned}
+        if not offsets:
+            return
+        try:
+            self._consumer.commit(offsets, timeout_ms=MEASURE_TIMEOUT_MS)
+        except KafkaError as error:  # tracking skips what the next owner is given again
+            log.warning("projector: could not commit the last offsets (%s)", error)
+        else:
+            self._unconfirmed.clear()
 
     def _watch(self, now: float, lag: int | None, *, fetched: bool) -> None:
         """Raise ConsumerStalled when the broker answers, the assigned partitions hold
@@ -177,7 +226,8 @@ class KafkaProjector:
                 offset = self._consumer.committed(tp, timeout_ms=MEASURE_TIMEOUT_MS)
             done[tp] = offset or 0
         behind = [tp.partition for tp in sorted(everything) if ends[tp] > done[tp]]
-        watermark = min([published, *(self._views.tracked(p) for p in behind)])
+        tracked = self._views.tracked_parts(behind) if behind else {}
+        watermark = min([published, *tracked.values()])
         self._views.report_watermark(self._member, watermark)
         lag = int(sum(max(0, ends[tp] - done[tp]) for tp in assigned))
         seconds = 0.0

@@ -14,7 +14,8 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -79,6 +80,13 @@ def lost_connection(error: BaseException) -> bool:
     return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
 
 
+def _aborted_pipeline(error: BaseException) -> bool:
+    """Whether ``error`` only says that an earlier statement of a pipeline failed."""
+    import psycopg
+
+    return isinstance(error, psycopg.errors.PipelineAborted)
+
+
 class PoisonEvent(Exception):
     """An event the projection cannot apply; the message names it.
 
@@ -141,6 +149,23 @@ class TenantViews:
         with self._db.reading() as tx:
             return self._tracked(tx, part)
 
+    def _tracked_parts(self, tx: Executor, parts: Sequence[int]) -> dict[int, int]:
+        """``_tracked`` of several partitions, in one statement."""
+        wanted = [*parts, FLOOR]
+        rows = tx.execute(
+            "SELECT part, position FROM projection_tracking WHERE projection = ? "
+            f"AND part IN ({', '.join('?' * len(wanted))})",
+            (self.name, *wanted),
+        ).fetchall()
+        found = {int(row["part"]): int(row["position"]) for row in rows}
+        floor = found.get(FLOOR, 0)
+        return {part: max(found.get(part, 0), floor) for part in parts}
+
+    def tracked_parts(self, parts: Sequence[int]) -> dict[int, int]:
+        """``tracked`` of several bus partitions, read together."""
+        with self._db.reading() as tx:
+            return self._tracked_parts(tx, parts)
+
     def stored_position(self) -> int:
         """The highest store position applied, as committed in the database."""
         with self._db.reading() as tx:
@@ -157,26 +182,88 @@ class TenantViews:
     def handle(self, envelopes: Sequence[EventEnvelope], part: int = 0) -> None:
         """Apply a batch of one partition, in order; positions already applied are skipped."""
         try:
-            try:
-                with self._db.transaction() as tx:
-                    position, applied, skipped = self.apply_batch(tx, envelopes, part)
-            except PoisonEvent as poison:
-                if poison.index:  # stop at the poison event, not before it
-                    with self._db.transaction() as tx:
-                        self._position = max(
-                            self._position, self.apply_batch(tx, envelopes[: poison.index], part)[0]
-                        )
-                raise
+            outcome = self._apply_alone(envelopes, part)
         except Exception as error:
-            if lost_connection(error):
-                raise  # not the projection's fault: the caller reconnects and tries again
-            self._error = (
-                str(error) if isinstance(error, PoisonEvent) else f"{self.name}: {error!r}"
-            )
-            POISON.labels(self.name).inc()
-            log.error("projection %s", self._error)
-            self._report(error=self._error)
+            self._stopped(error)
             raise
+        self._done(envelopes, *outcome)
+
+    def handle_batches(self, batches: Mapping[int, Sequence[EventEnvelope]]) -> None:
+        """Apply the batches of several partitions (one poll) in one transaction, each
+        partition's tracking with them, its statements pipelined where the database can.
+
+        If an event cannot be applied, that transaction leaves nothing behind, and each
+        partition's batch is applied again in a transaction of its own: every partition
+        without a poison event takes effect, and so do the events before the poison event
+        in its own; then the projection stops with the error naming it, as ``handle`` does.
+        A lost connection (or another fault of the database) raises for the caller to
+        reconnect, and nothing of the poll is applied.
+        """
+        if not self._dead_letter:  # a savepoint per event needs each statement's outcome
+            begin: Callable[[], AbstractContextManager[Executor]] = getattr(
+                self._db, "bulk", self._db.transaction
+            )
+        else:
+            begin = self._db.transaction
+        try:
+            with begin() as tx:
+                tracked = self._tracked_parts(tx, list(batches))
+                outcome = {
+                    part: self.apply_batch(tx, envelopes, part, tracked=tracked[part])
+                    for part, envelopes in batches.items()
+                }
+        except Exception as error:
+            if lost_connection(error) and not _aborted_pipeline(error):
+                raise  # the database's fault: the caller reconnects and tries again
+            self._handle_one_by_one(batches)
+            return
+        for part, envelopes in batches.items():
+            self._done(envelopes, *outcome[part])
+
+    def _handle_one_by_one(self, batches: Mapping[int, Sequence[EventEnvelope]]) -> None:
+        """Each partition's batch in its own transaction; the first poison event raises once
+        the other partitions are applied."""
+        failure: Exception | None = None
+        for part, envelopes in batches.items():
+            try:
+                outcome = self._apply_alone(envelopes, part)
+            except Exception as error:
+                if lost_connection(error):
+                    raise
+                failure = failure or error
+                continue
+            self._done(envelopes, *outcome)
+        if failure is not None:
+            self._stopped(failure)
+            raise failure
+
+    def _apply_alone(self, envelopes: Sequence[EventEnvelope], part: int) -> tuple[int, int, int]:
+        """``apply_batch`` in a transaction of its own; at a poison event, the events before
+        it are applied in another, and PoisonEvent raises."""
+        try:
+            with self._db.transaction() as tx:
+                return self.apply_batch(tx, envelopes, part)
+        except PoisonEvent as poison:
+            if poison.index:  # stop at the poison event, not before it
+                with self._db.transaction() as tx:
+                    self._position = max(
+                        self._position, self.apply_batch(tx, envelopes[: poison.index], part)[0]
+                    )
+            raise
+
+    def _stopped(self, error: Exception) -> None:
+        """Record why the projection stopped (unless the database went away)."""
+        if lost_connection(error):
+            return  # not the projection's fault: the caller reconnects and tries again
+        self._error = str(error) if isinstance(error, PoisonEvent) else f"{self.name}: {error!r}"
+        POISON.labels(self.name).inc()
+        log.error("projection %s", self._error)
+        self._report(error=self._error)
+
+    def _done(
+        self, envelopes: Sequence[EventEnvelope], position: int, applied: int, skipped: int
+    ) -> None:
+        """After a batch committed: metrics, scrubbing, status, and waking the waiters."""
         APPLIED.labels(self.name).inc(applied)
         SKIPPED.labels(self.name).inc(skipped)
         if applied and any(e.event_type in SCRUB_AFTER for e in envelopes):
@@ -190,15 +277,21 @@ class TenantViews:
         POSITION.labels(self.name).set(self._position)
 
     def apply_batch(
-        self, tx: Executor, envelopes: Sequence[EventEnvelope], part: int
+        self,
+        tx: Executor,
+        envelopes: Sequence[EventEnvelope],
+        part: int,
+        *,
+        tracked: int | None = None,
     ) -> tuple[int, int, int]:
         """Apply ``envelopes`` in ``tx`` and move the partition's tracking; no commit.
 
+        ``tracked``: the partition's tracked position, if already read in ``tx``.
         Returns (tracked position, events applied, events skipped as duplicates).
         """
         current: EventEnvelope | None = None
         applied = skipped = 0
-        position = self._tracked(tx, part)
+        position = self._tracked(tx, part) if tracked is None else tracked
         last: EventEnvelope | None = None
         try:
             for index, current in enumerate(envelopes):  # noqa: B007 - read after the loop
