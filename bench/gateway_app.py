@@ -15,6 +15,10 @@ It changes nothing in the platform unless an experiment is switched on by enviro
     every request brings new rule classes; ``ValidationCache`` keys its LRU on the tuple of
     rules, so it never hits and every request is validated again. The same limits apply.
 
+``BENCH_GW_UNPLANNED=1``
+    The gateway as it was before reads were planned: every request resolved field by field
+    by graphql-core with DataLoaders (``build_schema(planned=False)``), for comparison.
+
 ``BENCH_GW_LEAN_READS=1``
     Fewer PostgreSQL round trips per read transaction: the reader pool in autocommit mode
     without the per-checkout health check, and ``BEGIN READ ONLY`` + ``set_config`` sent as
@@ -108,8 +112,14 @@ def _lean_reads(read_models: PostgresReadModels) -> None:
     read_models.reading = types.MethodType(reading, read_models)  # type: ignore[method-assign]
 
 
+def _build_schema_unplanned(**kwargs: Any) -> Any:
+    return _original_build_schema(**kwargs, planned=False)
+
+
 def create() -> FastAPI:
     """The gateway as ``mentoring serve`` builds it (plus the experiments switched on)."""
+    if os.environ.get("BENCH_GW_UNPLANNED") == "1":
+        gateway.app.build_schema = _build_schema_unplanned  # type: ignore[attr-defined]
     if os.environ.get("BENCH_GW_STATIC_RULES") == "1":
         gateway.app.build_schema = _build_schema_static_rules  # type: ignore[attr-defined]
     platform = build_platform()

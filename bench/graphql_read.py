@@ -44,7 +44,13 @@ noise from the shared machine hits all of them alike; reported are medians over
 ``--repeat`` repetitions and the ratio ours / PostGraphile per repetition (median).
 
 ``--writes RATE`` enrols RATE mentees per second in another PIN (``--write-pin``, chc) through
-the use case while measuring: each projected event moves the version that keys the result cache.
+the use case while measuring (``--writes 20``: the live-network variant). The result cache is
+invalidated per PIN (gateway/tenant_versions.py): the other PIN's writes leave the measured
+PIN's cached answers valid; the gateways' embedded relays still project every event.
+
+Target ``unplanned-nocache`` is the gateway as it was before reads were planned into one
+statement (gateway/read_plan.py): graphql-core resolves every field, DataLoaders batch the
+nested lists (``BENCH_GW_UNPLANNED=1`` in bench/gateway_app.py).
 
 ``--profile FILE`` samples the gateways with py-spy (``--py-spy PATH``) during an extra,
 unmeasured load of each query, and writes where the event loop's time goes.
@@ -421,7 +427,7 @@ def round_trips_per_request(
     proxy = CountingProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
     proxied = parts._replace(netloc=f"{parts.username or 'postgres'}@127.0.0.1:{proxy.port}")
     counting = argparse.Namespace(**{**vars(args), "experiments": True, "targets": None})
-    wanted = ("ours-nocache", "ours-prod", "lean-nocache", "postgraphile")
+    wanted = ("ours-nocache", "unplanned-nocache", "ours-prod", "lean-nocache", "postgraphile")
     copies = [t for t in make_targets(counting, proxied.geturl(), secret, None) if t.key in wanted]
     out: dict[str, Any] = {}
     try:
@@ -449,7 +455,8 @@ def round_trips_per_request(
 class Writer:
     """Enrols mentees in another PIN at a steady rate through the use case, during the
     measurement: the gateways' embedded relays project them, which moves the projection
-    version that keys the result cache (the version is global, not per PIN)."""
+    version that keys the result cache of the global reads, not that of the other PINs' own
+    reads (the version is per PIN for those, gateway/tenant_versions.py)."""
 
     def __init__(self, db_url: str, secret: str, rate: float, slug: str) -> None:
         from domain.pin import pin_id_for
@@ -545,6 +552,27 @@ def make_targets(args: Any, db_url: str, secret: str, tools: str | None) -> list
             serve,
             {**base, "MENTORING_RESULT_CACHE_SIZE": "0"},
         ),
+        Target(
+            "unplanned-nocache",
+            "gateway without planned reads (BENCH_GW_UNPLANNED=1), cache off",
+            "ours",
+            [
+                str(VENV_BIN / "uvicorn"),
+                "--factory",
+                "bench.gateway_app:create",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "{port}",
+            ],
+            {
+                **base,
+                "MENTORING_RESULT_CACHE_SIZE": "0",
+                "BENCH_GW_UNPLANNED": "1",
+                "PYTHONPATH": str(REPO),
+            },
+            notes=["every field resolved by graphql-core, DataLoaders (before planned reads)"],
+        ),
         Target("postgraphile", "PostGraphile 4 (1 process)", "postgraphile", node, dict(node_env)),
     ]
     if args.experiments:
@@ -560,6 +588,11 @@ def make_targets(args: Any, db_url: str, secret: str, tools: str | None) -> list
                     "MENTORING_ENVIRONMENT": "production",
                     "MENTORING_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9",
                     "MENTORING_AUDIT_SIGNING_KEY": audit_key,
+                    # production refuses the development key; the answers come from the
+                    # read models, which the seeding process already decrypted
+                    "MENTORING_KEY_ENCRYPTION_MASTER_KEY": base64.b64encode(
+                        secrets.token_bytes(32)
+                    ).decode(),
                 },
             )
         )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gateway.audit_trail import AuditTrail
+from gateway.tenant_versions import TenantVersions, noting
 from projections.database import ReadModels, open_read_models
 from projections.tenant_views import TenantViews
 from services.bus import InProcessBus
@@ -44,6 +45,8 @@ class Platform:
     """The in-process relay (embedded bus); None when separate processes relay to Kafka."""
     audit: AuditTrail | None = None
     """The audit trail; it follows the store in a thread here only when embedded."""
+    versions: TenantVersions | None = None
+    """A version per PIN, for the result cache (gateway/tenant_versions.py)."""
     _group_lag: GroupLag | None = field(default=None, repr=False)
     _lag_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -118,9 +121,10 @@ def build_platform(settings: Settings | None = None) -> Platform:
         personal=store.personal_data.text,
     )
     audit = AuditTrail(settings, store, read_models)
+    versions = TenantVersions(read_models, in_process=not settings.kafka_bootstrap_servers)
     if settings.kafka_bootstrap_servers:
-        return Platform(settings, store, read_models, views, None, audit)
+        return Platform(settings, store, read_models, views, None, audit, versions=versions)
     bus = InProcessBus()
-    bus.subscribe(views.handle)
+    bus.subscribe(noting(views.handle, versions))
     relay = Relay(store, bus, ProjectionPosition(views), settings.relay_batch_size)
-    return Platform(settings, store, read_models, views, relay, audit)
+    return Platform(settings, store, read_models, views, relay, audit, versions=versions)

@@ -1,9 +1,14 @@
 """Query results cached until the read models change.
 
 Read models change only when a projection applies events, so a query's result is valid as
-long as the projection's version (the sum of its tracked positions) has not moved. The key
-holds who asks (PIN, role, and a mentor's own id), the document, its variables and that
-version; errors are never cached. Bounded LRU.
+long as the version of what it reads has not moved. The key holds who asks (PIN, role, and a
+mentor's own id), the document, its variables and that version; errors are never cached.
+Bounded LRU.
+
+The version is the caller's PIN's own (gateway/tenant_versions.py) when every root field of
+the operation reads only that PIN's rows (``TENANT_ROOTS``): another PIN's writes leave such
+answers cached. Any other operation is keyed by the projection's global version (the sum of
+its tracked positions), which any PIN's write moves.
 """
 
 from __future__ import annotations
@@ -16,10 +21,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio.to_thread
+from graphql import FieldNode, get_operation_ast
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from gateway.context import RequestContext
+from gateway.tenant_versions import TENANT_ROOTS
 
 
 class LRU:
@@ -46,10 +54,36 @@ class LRU:
                 self._items.popitem(last=False)
 
 
+def _own_pin_only(execution: ExecutionContext) -> bool:
+    """Whether every root field of the operation reads only the caller's PIN."""
+    document = execution.graphql_document
+    operation = get_operation_ast(document, execution.operation_name) if document else None
+    if operation is None:
+        return False
+    return all(
+        isinstance(selection, FieldNode) and selection.name.value in TENANT_ROOTS
+        for selection in operation.selection_set.selections
+    )
+
+
+async def _version(context: RequestContext, execution: ExecutionContext, tenant: str) -> Any:
+    """The version of what the operation reads (read off the event loop when it takes the
+    database, as every database read of a request)."""
+    platform = context.platform
+    versions = platform.versions
+    if versions is not None and _own_pin_only(execution):
+        if versions.in_memory:
+            return ("pin", versions.version(tenant))
+        return ("pin", await anyio.to_thread.run_sync(versions.version, tenant))
+    return ("all", await anyio.to_thread.run_sync(platform.views.version))
+
+
 def result_cache(size: int) -> type[SchemaExtension]:
     cache = LRU(size)
 
     class ResultCache(SchemaExtension):
+        entries = cache  # its hits and misses, for tests
+
         async def on_execute(self) -> AsyncIterator[None]:
             execution = self.execution_context
             context = execution.context
@@ -72,8 +106,7 @@ def result_cache(size: int) -> type[SchemaExtension]:
                 hashlib.sha256((execution.query or "").encode()).hexdigest(),
                 execution.operation_name,
                 json.dumps(execution.variables or {}, sort_keys=True, default=str),
-                # read off the event loop, as every database read of a request
-                await anyio.to_thread.run_sync(context.platform.views.version),
+                await _version(context, execution, str(caller.tenant_id)),
             )
             hit = cache.get(key)
             if hit is not None:

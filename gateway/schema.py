@@ -24,6 +24,7 @@ from gateway.audit_schema import AuditMutation, AuditQuery
 from gateway.document_limits import document_limits
 from gateway.errors import code_errors
 from gateway.matching_schema import MatchingMutation, MatchingQuery
+from gateway.planned_reads import planned_reads
 from gateway.privacy_schema import PrivacyMutation, PrivacyQuery
 from gateway.protection import cost_limit, persisted_queries_only
 from gateway.result_cache import result_cache
@@ -85,9 +86,12 @@ def build_schema(
     max_cost: int = 20_000,
     allow_list: frozenset[str] | None = None,
     cache_size: int = 0,
+    planned: bool = True,
 ) -> strawberry.Schema:
     """The schema with its protections: caches, limits on depth, aliases, tokens and cost,
-    coded errors; optionally introspection off and persisted queries only."""
+    coded errors; optionally introspection off and persisted queries only. ``planned``: a
+    coordinator's planned reads in one statement (gateway/planned_reads.py), after the
+    result cache."""
     extensions: list[Any] = []
     if allow_list is not None:
         extensions.append(persisted_queries_only(allow_list))
@@ -107,6 +111,8 @@ def build_schema(
         extensions.append(DisableIntrospection)
     if cache_size:
         extensions.append(result_cache(cache_size))
+    if planned:
+        extensions.append(planned_reads())
     return MentoringSchema(
         query=Query,
         mutation=Mutation,

@@ -247,6 +247,70 @@ COHORTS = (
 )
 
 
+Filters = list[tuple[str, Any]]
+"""(SQL condition, parameter) pairs of a page's WHERE clause; shared with gateway/read_plan.py,
+which plans the same pages into one statement."""
+
+
+def cohort_filters(tenant_id: str, state: str | None = None) -> Filters:
+    filters: Filters = [("tenant_id = ?", tenant_id)]
+    if state is not None:
+        filters.append(("state = ?", state))
+    return filters
+
+
+def group_filters(
+    tenant_id: str, cohort_id: str | None = None, mentor_id: str | None = None
+) -> Filters:
+    filters: Filters = [("tenant_id = ?", tenant_id)]
+    if cohort_id is not None:
+        filters.append(("cohort_id = ?", cohort_id))
+    if mentor_id is not None:
+        filters.append(("mentor_id = ?", mentor_id))
+    return filters
+
+
+def mentor_filters(
+    tenant_id: str,
+    profession: str | None = None,
+    language: str | None = None,
+    only: str | None = None,
+) -> Filters:
+    filters: Filters = [("tenant_id = ?", tenant_id)]
+    if only is not None:
+        filters.append(("id = ?", only))
+    if profession is not None:
+        filters.append(("profession = ?", profession))
+    if language is not None:
+        filters.append(("languages LIKE ?", _language(language)))
+    return filters
+
+
+def mentee_filters(
+    tenant_id: str,
+    profession: str | None = None,
+    language: str | None = None,
+    cohort_id: str | None = None,
+    mentored_by: str | None = None,
+) -> Filters:
+    filters: Filters = [("tenant_id = ?", tenant_id)]
+    if mentored_by is not None:
+        filters.append((_MENTORED_BY, mentored_by))
+    if profession is not None:
+        filters.append(("profession = ?", profession))
+    if language is not None:
+        filters.append(("languages LIKE ?", _language(language)))
+    if cohort_id is not None:
+        filters.append(
+            (
+                "id IN (SELECT m.mentee_id FROM group_members m JOIN mentoring_groups g "
+                "ON g.id = m.group_id WHERE g.tenant_id = mentees.tenant_id AND g.cohort_id = ?)",
+                cohort_id,
+            )
+        )
+    return filters
+
+
 def pin(conn: Executor, tenant_id: str) -> PinRow | None:
     r = conn.execute("SELECT * FROM pins WHERE tenant_id = ?", (tenant_id,)).fetchone()
     if r is None:
@@ -263,10 +327,7 @@ def pin(conn: Executor, tenant_id: str) -> PinRow | None:
 def cohorts(
     conn: Executor, tenant_id: str, *, first: int, after: int | None, state: str | None = None
 ) -> Page[CohortRow]:
-    filters: list[tuple[str, Any]] = [("tenant_id = ?", tenant_id)]
-    if state is not None:
-        filters.append(("state = ?", state))
-    return _page(conn, COHORTS, filters, first, after, _cohort)
+    return _page(conn, COHORTS, cohort_filters(tenant_id, state), first, after, _cohort)
 
 
 def cohort(conn: Executor, tenant_id: str, ident: str) -> CohortRow | None:
@@ -282,11 +343,7 @@ def groups(
     cohort_id: str | None = None,
     mentor_id: str | None = None,
 ) -> Page[GroupRow]:
-    filters: list[tuple[str, Any]] = [("tenant_id = ?", tenant_id)]
-    if cohort_id is not None:
-        filters.append(("cohort_id = ?", cohort_id))
-    if mentor_id is not None:
-        filters.append(("mentor_id = ?", mentor_id))
+    filters = group_filters(tenant_id, cohort_id, mentor_id)
     return _page(conn, "mentoring_groups", filters, first, after, _group)
 
 
@@ -304,13 +361,7 @@ def mentors(
     language: str | None = None,
     only: str | None = None,
 ) -> Page[MentorRow]:
-    filters: list[tuple[str, Any]] = [("tenant_id = ?", tenant_id)]
-    if only is not None:
-        filters.append(("id = ?", only))
-    if profession is not None:
-        filters.append(("profession = ?", profession))
-    if language is not None:
-        filters.append(("languages LIKE ?", _language(language)))
+    filters = mentor_filters(tenant_id, profession, language, only)
     return _page(conn, "mentors", filters, first, after, _mentor)
 
 
@@ -329,21 +380,7 @@ def mentees(
     cohort_id: str | None = None,
     mentored_by: str | None = None,
 ) -> Page[MenteeRow]:
-    filters: list[tuple[str, Any]] = [("tenant_id = ?", tenant_id)]
-    if mentored_by is not None:
-        filters.append((_MENTORED_BY, mentored_by))
-    if profession is not None:
-        filters.append(("profession = ?", profession))
-    if language is not None:
-        filters.append(("languages LIKE ?", _language(language)))
-    if cohort_id is not None:
-        filters.append(
-            (
-                "id IN (SELECT m.mentee_id FROM group_members m JOIN mentoring_groups g "
-                "ON g.id = m.group_id WHERE g.tenant_id = mentees.tenant_id AND g.cohort_id = ?)",
-                cohort_id,
-            )
-        )
+    filters = mentee_filters(tenant_id, profession, language, cohort_id, mentored_by)
     return _page(conn, "mentees", filters, first, after, _mentee)
 
 
