@@ -28,6 +28,7 @@ from kafka import KafkaProducer
 from services.kafka_bus import KafkaBus, headers
 from services.relay import Relay
 from services.relay_coordination import coordinator_for
+from services.settings import Settings
 from services.store import MentoringStore, build_store
 
 import common
@@ -147,7 +148,10 @@ def main() -> None:
     p.add_argument("--events", type=int, default=20_000)
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument(
-        "--batch-size", type=int, default=500, help="relay batch (MENTORING_RELAY_BATCH_SIZE)"
+        "--batch-size",
+        type=int,
+        default=Settings.model_fields["relay_batch_size"].default,
+        help="relay batch (MENTORING_RELAY_BATCH_SIZE; default: the platform's)",
     )
     p.add_argument(
         "--experiment-pipelined",
