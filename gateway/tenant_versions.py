@@ -12,7 +12,11 @@ PIN, in the same transaction, and never deletes those rows. So:
   (``noted``), so a key never moves before the data it stands for is committed;
 - with projector processes (Kafka: a PIN's events spread over partitions and processes,
   so positions arrive out of order): the number of the PIN's feed rows and their highest
-  position, read in one statement (an index range of the feed's primary key).
+  position, read in one statement (an index range of the feed's primary key), and the
+  rebuild the read models come from: a rebuild (``mentoring rebuild``) replaces every table at
+  once, possibly with other rows, and its feed may hold the same ones as before. On
+  PostgreSQL each rebuild makes a new ``activity_feed`` table (a new oid); on SQLite the
+  rebuild's floor position tells rebuilds apart (two at the same head do not differ).
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import threading
 from collections.abc import Callable, Sequence
 
 from domain.envelope import EventEnvelope
-from projections.database import ReadModels
+from projections.database import PostgresReadModels, ReadModels
+from projections.tenant_views import FLOOR, TenantViews
 
 # Root fields that read nothing but the caller's own PIN (its tenant tables and its own row
 # of ``pins``, which only its own events change). Any other root field reads rows that other
@@ -40,6 +45,14 @@ TENANT_ROOTS = frozenset(
         "mentees",
         "mentee",
     }
+)
+
+
+_VERSION_OF_FEED = (
+    "SELECT count(*) AS n, coalesce(max(position), 0) AS p, {feed} AS feed, "
+    "(SELECT coalesce(max(position), -1) FROM projection_tracking "
+    "WHERE projection = ? AND part = ?) AS rebuilt "
+    "FROM activity_feed WHERE tenant_id = ?"
 )
 
 
@@ -64,18 +77,20 @@ class TenantVersions:
                 # strictly increasing, even for a position delivered again: never reused
                 self._noted[tenant] = max(self._noted.get(tenant, 0) + 1, envelope.position)
 
-    def version(self, tenant_id: str) -> tuple[int, int]:
+    def version(self, tenant_id: str) -> tuple[int, int, int, int]:
         """Changes whenever ``tenant_id``'s read models change."""
         if self._in_process:
             with self._lock:
-                return (0, self._noted.get(tenant_id, 0))
+                return (0, self._noted.get(tenant_id, 0), 0, 0)
+        postgres = isinstance(self._read_models, PostgresReadModels)
         with self._read_models.reading(tenant_id) as conn:
             row = conn.execute(
-                "SELECT count(*) AS n, coalesce(max(position), 0) AS p FROM activity_feed "
-                "WHERE tenant_id = ?",
-                (tenant_id,),
+                _VERSION_OF_FEED.format(
+                    feed="to_regclass('activity_feed')::oid::bigint" if postgres else "0"
+                ),
+                (TenantViews.name, FLOOR, tenant_id),
             ).fetchone()
-        return (int(row["n"]), int(row["p"]))
+        return (int(row["n"]), int(row["p"]), int(row["feed"]), int(row["rebuilt"]))
 
 
 def noting(
