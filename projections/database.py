@@ -467,7 +467,7 @@ class PostgresReadModels:
         (executor, ``copy(table, columns, rows)``), one ``COPY ... FROM STDIN`` per call."""
         from psycopg import sql
 
-        with self._pool.connection() as conn, conn.transaction():
+        with self._begun(self._pool) as conn:
 
             def copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
                 statement = sql.SQL("COPY {} ({}) FROM STDIN").format(

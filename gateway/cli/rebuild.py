@@ -226,22 +226,24 @@ def rebuild(
     read_after, personal, close = rebuild_source(settings, store)
 
     started = time.monotonic()
-    with Progress(
-        TextColumn("rebuilding {task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,} / {task.total:,} positions"),
-        TimeRemainingColumn(),
-        console=err,
-    ) as progress:
-        task = progress.add_task(name, total=head)
-        final = rebuild_tenant_views(
-            live,
-            read_after,
-            lambda position: progress.update(task, completed=position),
-            carry_over=carry_over_audit_log,
-            personal=personal,
-        )
-    close()
-    live.close()
-    store.close()
+    try:
+        with Progress(
+            TextColumn("rebuilding {task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,} / {task.total:,} positions"),
+            TimeRemainingColumn(),
+            console=err,
+        ) as progress:
+            task = progress.add_task(name, total=head)
+            final = rebuild_tenant_views(
+                live,
+                read_after,
+                lambda position: progress.update(task, completed=position),
+                carry_over=carry_over_audit_log,
+                personal=personal,
+            )
+    finally:  # also when the rebuild fails: no connection left open
+        close()
+        live.close()
+        store.close()
     err.print(f"rebuilt {name} up to position {final} in {time.monotonic() - started:.1f} s")
