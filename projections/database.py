@@ -306,13 +306,15 @@ class PostgresReadModels:
         with psycopg.connect(url, autocommit=True, connect_timeout=int(timeout)) as conn:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
 
-        def pool(configure: Callable[[Any], None], size: int, conninfo: str = url) -> Any:
+        def pool(
+            configure: Callable[[Any], None], size: int, conninfo: str = url, **options: Any
+        ) -> Any:
             return ConnectionPool(
                 conninfo,
                 min_size=1,
                 max_size=size,
                 timeout=timeout,
-                kwargs={"row_factory": dict_row, "connect_timeout": int(timeout)},
+                kwargs={"row_factory": dict_row, "connect_timeout": int(timeout), **options},
                 configure=configure,
                 # A connection that sat idle and that the server dropped meanwhile is replaced
                 # before use, not handed out; for one used recently, see ``_begun``.
@@ -328,7 +330,9 @@ class PostgresReadModels:
         # Readers log in as the reader role itself (not SET ROLE from the owner, which a
         # RESET ROLE would undo): row-level security holds for every statement they run.
         reader_url = make_conninfo(url, user=reader_role, password=reader_password or "")
-        self._readers = pool(reader, pool_size + max_overflow, reader_url)
+        # Autocommit: ``reading`` sends its BEGIN together with the tenant setting (one round
+        # trip instead of two) and ends the transaction itself.
+        self._readers = pool(reader, pool_size + max_overflow, reader_url, autocommit=True)
 
     def _secure(self, tx: Executor) -> None:
         """Row-level security on every tenant table; the reader role may only SELECT."""
@@ -380,18 +384,21 @@ class PostgresReadModels:
             )
 
     @contextmanager
-    def _begun(self, pool: Any) -> Iterator[Any]:
+    def _begun(
+        self, pool: Any, begin: Callable[[Any], AbstractContextManager[Any]] | None = None
+    ) -> Iterator[Any]:
         """A pooled connection in a transaction (committed on success, else rolled back).
 
-        The BEGIN is the connection's check (no ping before it, unless it sat idle): one that
-        the server dropped since its last use fails there, before anything else was sent, and
-        is discarded; the next one is taken, as many times as the pool holds connections.
+        ``begin(conn)`` starts and ends the transaction (default: psycopg's own). The BEGIN is
+        the connection's check (no ping before it, unless it sat idle): one that the server
+        dropped since its last use fails there, before anything else was sent, and is
+        discarded; the next one is taken, as many times as the pool holds connections.
         """
         for attempt in range(pool.max_size + 1):
             stack = ExitStack()
             conn = stack.enter_context(pool.connection())
             try:
-                stack.enter_context(conn.transaction())
+                stack.enter_context(begin(conn) if begin else conn.transaction())
             except self._psycopg.OperationalError:
                 stack.close()  # a broken connection goes back to be replaced, not reused
                 if conn.broken and attempt < pool.max_size:
@@ -421,8 +428,25 @@ class PostgresReadModels:
 
         Without a tenant, the tenant tables read as empty (platform roles).
         """
-        with self._begun(self._readers) as conn:
-            conn.execute("SELECT set_config('app.tenant_id', %s, true)", (tenant_id or "",))
+        from psycopg import sql
+
+        # One simple-protocol message: BEGIN and the transaction-local tenant (quoted).
+        begin = sql.SQL("BEGIN READ ONLY; SELECT set_config('app.tenant_id', {}, true)").format(
+            sql.Literal(tenant_id or "")
+        )
+
+        @contextmanager
+        def read_only(conn: Any) -> Iterator[None]:
+            conn.execute(begin)
+            try:
+                yield
+            except BaseException:
+                if not conn.broken:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+        with self._begun(self._readers, read_only) as conn:
             yield _PostgresExecutor(conn)
 
     def close(self) -> None:

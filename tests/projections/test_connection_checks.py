@@ -119,3 +119,32 @@ def test_connections_the_server_dropped_are_replaced_without_an_error(
         _write(read_models, f"after {n}")
         assert _read(read_models) == f"after {n}"
     assert not dropped & _backends(read_models)
+
+
+@pytest.mark.parametrize(
+    "tenant", ["", "7a1c0c9e-5b7e-4c1f-9d35-0f6f3c1b2a10", "x'); SELECT set_config('a','b"]
+)
+def test_a_read_transaction_is_read_only_and_names_exactly_its_tenant(
+    read_models: PostgresReadModels, tenant: str
+) -> None:
+    """BEGIN and the tenant setting go out as one message: the tenant is quoted, the setting
+    ends with the transaction, and the connection goes back to the pool idle."""
+    with read_models.reading(tenant) as tx:
+        row = tx.execute(
+            "SELECT current_setting('app.tenant_id', true) AS tenant, "
+            "current_setting('transaction_read_only') AS read_only, "
+            "current_setting('a', true) AS injected"
+        ).fetchone()
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            tx.execute("CREATE TEMP TABLE scratch (n int)")
+    assert (row["tenant"], row["read_only"], row["injected"]) == (tenant, "on", None)
+    with read_models.reading("another") as tx:
+        assert tx.execute("SELECT current_setting('app.tenant_id', true) AS t").fetchone() == {
+            "t": "another"
+        }
+    with read_models._readers.connection() as conn:
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        assert conn.execute("SELECT current_setting('app.tenant_id', true)").fetchone() in (
+            {"current_setting": ""},
+            {"current_setting": None},
+        )
