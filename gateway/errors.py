@@ -13,6 +13,7 @@ from graphql.error import GraphQLError
 from domain.errors import InvalidValue, InvariantViolation
 from gateway.auth import Unauthenticated
 from services.errors import ServiceError
+from services.store import AlreadyApplied
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ def code_errors(errors: list[GraphQLError], saved: Mapping[str, int] | None = No
         if code == "UNAVAILABLE":
             log.error("database unavailable at %s: %s", error.path, error.original_error)
             error.message, extensions = _unavailable(error, saved or {})
+        elif isinstance(error.original_error, AlreadyApplied):
+            extensions = {"changed": "yes", "position": error.original_error.position}
         if code is None:
             log.error("internal error at %s", error.path, exc_info=error.original_error)
             error.message = INTERNAL_MESSAGE

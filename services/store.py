@@ -128,13 +128,21 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
 
 
 class AlreadyApplied(ServiceError):
-    """A request with this idempotency key saved its change before; nothing was saved now."""
+    """A request with this idempotency key saved its change before; nothing was saved now.
+
+    ``position``: the store's head when this was found, at or after the earlier change, so
+    a query with ``consistentWith`` at it sees the change (``extensions.position``)."""
 
     code = "ALREADY_APPLIED"
+    changed = "yes"
+    """What the answer says about the write (``extensions.changed``): made, by the earlier
+    request."""
 
-    def __init__(self) -> None:
+    def __init__(self, position: int) -> None:
+        self.position = position
         super().__init__(
-            "A request with this Idempotency-Key was applied before; nothing was changed now."
+            "A request with this Idempotency-Key was applied before; nothing was changed now. "
+            f"Query with consistentWith: {position} to see its change."
         )
 
 
@@ -264,7 +272,7 @@ class MentoringStore(Application[UUID]):
             return self._store(processing_event)
         except IntegrityError:
             if self.applied(key):
-                raise AlreadyApplied() from None
+                raise AlreadyApplied(self.recorder.max_notification_id() or 0) from None
             raise
 
     def _store(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
