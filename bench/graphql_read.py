@@ -31,8 +31,6 @@ With ``--experiments`` (bench-only changes, nothing in the platform is edited):
                   ``--no-access-log`` and uvloop + httptools when importable (see
                   ``--tools-path``); result cache on
   tuned-nocache   the same, ``MENTORING_RESULT_CACHE_SIZE=0``
-  lean-nocache    tuned-nocache with BENCH_GW_LEAN_READS=1: 2 + N PostgreSQL round trips per
-                  read transaction instead of 4 + N (see bench/gateway_app.py)
   tuned-2w        tuned with ``--workers 2``
   postgraphile-2w PostGraphile in 2 cluster workers
 
@@ -427,7 +425,7 @@ def round_trips_per_request(
     proxy = CountingProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
     proxied = parts._replace(netloc=f"{parts.username or 'postgres'}@127.0.0.1:{proxy.port}")
     counting = argparse.Namespace(**{**vars(args), "experiments": True, "targets": None})
-    wanted = ("ours-nocache", "unplanned-nocache", "ours-prod", "lean-nocache", "postgraphile")
+    wanted = ("ours-nocache", "unplanned-nocache", "ours-prod", "postgraphile")
     copies = [t for t in make_targets(counting, proxied.geturl(), secret, None) if t.key in wanted]
     out: dict[str, Any] = {}
     try:
@@ -647,14 +645,6 @@ def make_targets(args: Any, db_url: str, secret: str, tools: str | None) -> list
                 uvicorn,
                 {**tuned_env, "MENTORING_RESULT_CACHE_SIZE": "0"},
                 notes=notes,
-            ),
-            Target(
-                "lean-nocache",
-                "gateway tuned + lean reads (BENCH_GW_LEAN_READS=1), cache off",
-                "ours",
-                uvicorn,
-                {**tuned_env, "MENTORING_RESULT_CACHE_SIZE": "0", "BENCH_GW_LEAN_READS": "1"},
-                notes=[*notes, "2 + N round trips per read transaction"],
             ),
             Target(
                 "tuned-2w",
