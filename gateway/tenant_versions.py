@@ -4,19 +4,20 @@ The result cache keys a PIN's own reads (``TENANT_ROOTS``) by it instead of by t
 projection's global version, so one PIN's writes no longer evict every other PIN's answers.
 
 Every change to a PIN's tenant tables is made by an event of that PIN (aggregates belong to
-one PIN), and the projection records each event it applies in ``activity_feed`` with its
-PIN, in the same transaction, and never deletes those rows. So:
+one PIN), applied by the projection in a transaction that also moves that PIN's counter in
+``tenant_versions`` (``projections.tenant_views.bump_versions``). So:
 
 - embedded (this process projects every event, one ordered partition): the last position
   this process handed to the projection per PIN, noted after the projection returned
   (``noted``), so a key never moves before the data it stands for is committed;
 - with projector processes (Kafka: a PIN's events spread over partitions and processes,
-  so positions arrive out of order): the number of the PIN's feed rows and their highest
-  position, read in one statement (an index range of the feed's primary key), and the
-  rebuild the read models come from: a rebuild (``mentoring rebuild``) replaces every table at
-  once, possibly with other rows, and its feed may hold the same ones as before. On
-  PostgreSQL each rebuild makes a new ``activity_feed`` table (a new oid); on SQLite the
-  rebuild's floor position tells rebuilds apart (two at the same head do not differ).
+  so positions arrive out of order): the PIN's row of ``tenant_versions``, a counter the
+  projection moves in the transaction of every batch that applies an event of the PIN (one
+  row read by its key, however long the PIN's history), and the rebuild the read models come
+  from: a rebuild (``mentoring rebuild``) replaces every table at once and starts the
+  counters again. On PostgreSQL each rebuild makes a new ``tenant_versions`` table (a new
+  oid); on SQLite the rebuild's floor position tells rebuilds apart (two at the same head do
+  not differ).
 """
 
 from __future__ import annotations
@@ -48,11 +49,10 @@ TENANT_ROOTS = frozenset(
 )
 
 
-_VERSION_OF_FEED = (
-    "SELECT count(*) AS n, coalesce(max(position), 0) AS p, {feed} AS feed, "
-    "(SELECT coalesce(max(position), -1) FROM projection_tracking "
-    "WHERE projection = ? AND part = ?) AS rebuilt "
-    "FROM activity_feed WHERE tenant_id = ?"
+_VERSION = (
+    "SELECT coalesce((SELECT version FROM tenant_versions WHERE tenant_id = ?), 0) AS n, "
+    "{table} AS tables, (SELECT coalesce(max(position), -1) FROM projection_tracking "
+    "WHERE projection = ? AND part = ?) AS rebuilt"
 )
 
 
@@ -77,20 +77,20 @@ class TenantVersions:
                 # strictly increasing, even for a position delivered again: never reused
                 self._noted[tenant] = max(self._noted.get(tenant, 0) + 1, envelope.position)
 
-    def version(self, tenant_id: str) -> tuple[int, int, int, int]:
+    def version(self, tenant_id: str) -> tuple[int, int, int]:
         """Changes whenever ``tenant_id``'s read models change."""
         if self._in_process:
             with self._lock:
-                return (0, self._noted.get(tenant_id, 0), 0, 0)
+                return (self._noted.get(tenant_id, 0), 0, 0)
         postgres = isinstance(self._read_models, PostgresReadModels)
         with self._read_models.reading(tenant_id) as conn:
             row = conn.execute(
-                _VERSION_OF_FEED.format(
-                    feed="to_regclass('activity_feed')::oid::bigint" if postgres else "0"
+                _VERSION.format(
+                    table="to_regclass('tenant_versions')::oid::bigint" if postgres else "0"
                 ),
-                (TenantViews.name, FLOOR, tenant_id),
+                (tenant_id, TenantViews.name, FLOOR),
             ).fetchone()
-        return (int(row["n"]), int(row["p"]), int(row["feed"]), int(row["rebuilt"]))
+        return (int(row["n"]), int(row["tables"]), int(row["rebuilt"]))
 
 
 def noting(

@@ -208,10 +208,14 @@ class TenantViews:
         try:
             with begin() as tx:
                 tracked = self._tracked_parts(tx, list(batches))
+                touched: set[str] = set()
                 outcome = {
-                    part: self.apply_batch(tx, envelopes, part, tracked=tracked[part])
+                    part: self.apply_batch(
+                        tx, envelopes, part, tracked=tracked[part], touched=touched
+                    )
                     for part, envelopes in batches.items()
                 }
+                bump_versions(tx, touched)
         except Exception as error:
             if lost_connection(error) and not _aborted_pipeline(error):
                 raise  # the database's fault: the caller reconnects and tries again
@@ -283,16 +287,20 @@ class TenantViews:
         part: int,
         *,
         tracked: int | None = None,
+        touched: set[str] | None = None,
     ) -> tuple[int, int, int]:
         """Apply ``envelopes`` in ``tx`` and move the partition's tracking; no commit.
 
         ``tracked``: the partition's tracked position, if already read in ``tx``.
+        ``touched``: where to add the PINs of the applied events, for the caller to move
+        their versions last (``bump_versions``); without it, they are moved here.
         Returns (tracked position, events applied, events skipped as duplicates).
         """
         current: EventEnvelope | None = None
         applied = skipped = 0
         position = self._tracked(tx, part) if tracked is None else tracked
         last: EventEnvelope | None = None
+        tenants: set[str] = set() if touched is None else touched
         try:
             for index, current in enumerate(envelopes):  # noqa: B007 - read after the loop
                 if current.position <= position:
@@ -300,6 +308,7 @@ class TenantViews:
                     continue
                 self._apply(tx, current)
                 position, last, applied = current.position, current, applied + 1
+                tenants.add(str(current.tenant_id))
         except Exception as error:
             if lost_connection(error):
                 raise  # the database went away: nothing is wrong with the event
@@ -309,6 +318,8 @@ class TenantViews:
                 f"{current.position} (aggregate {current.aggregate_id}): {error!r}",
                 index,
             ) from error
+        if touched is None:
+            bump_versions(tx, tenants)
         if last is not None:
             tx.execute(
                 "INSERT INTO projection_tracking (projection, part, position, occurred_at) "
@@ -472,6 +483,18 @@ class TenantViews:
                     return False
                 self._changed.wait(min(remaining, 0.01 if not self._in_process else 0.05))
         return True
+
+
+def bump_versions(tx: Executor, tenants: set[str]) -> None:
+    """Move the version of each PIN in ``tenants`` (gateway/tenant_versions.py). Last in the
+    transaction and in one order, so that projectors applying the same PINs' events at once
+    wait for each other here rather than deadlock."""
+    for tenant in sorted(tenants):
+        tx.execute(
+            "INSERT INTO tenant_versions (tenant_id, version) VALUES (?, 1) "
+            "ON CONFLICT (tenant_id) DO UPDATE SET version = tenant_versions.version + 1",
+            (tenant,),
+        )
 
 
 def _now() -> str:

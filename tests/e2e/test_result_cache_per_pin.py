@@ -136,11 +136,12 @@ def test_read_your_writes_through_the_cache(platform: Platform) -> None:
     assert names(caller.ask("arec", COUNT)) == ["First of arec", "Right now"]
 
 
-def test_the_per_pin_version_read_from_the_feed_moves_with_that_pin_only(
+def test_the_per_pin_version_read_from_the_read_models_moves_with_that_pin_only(
     platform: Platform,
 ) -> None:
-    """With projector processes the version comes from ``activity_feed`` (no memory of what
-    this process projected): it too moves with the PIN's writes and only with them."""
+    """With projector processes the version comes from the read models' ``tenant_versions``
+    (no memory of what this process projected): it too moves with the PIN's writes and only
+    with them."""
     world(platform)
     versions = TenantVersions(platform.read_models, in_process=False)
     arec, cniea = str(pin_id_for("arec")), str(pin_id_for("cniea"))
@@ -151,9 +152,9 @@ def test_the_per_pin_version_read_from_the_feed_moves_with_that_pin_only(
     assert versions.version(cniea) == before[1]
 
 
-def test_a_rebuild_moves_every_pins_version_read_from_the_feed(platform: Platform) -> None:
+def test_a_rebuild_moves_every_pins_version_read_from_the_read_models(platform: Platform) -> None:
     """A rebuild replaces every read model at once (to mend a projection, say): no answer
-    cached before it may be served after it, although the rebuilt feed has the same rows."""
+    cached before it may be served after it, although the rebuilt tables hold the same rows."""
     from projections.database import PostgresReadModels, SQLiteReadModels
     from projections.rebuild import rebuild_tenant_views
     from services.audit_records import envelopes_after

@@ -27,8 +27,10 @@ from projections.database import PostgresReadModels, RebuildableReadModels, SQLi
 from projections.rebuild import rebuild_tenant_views
 from tests.projections.programme import opener, programme
 
-# Rows that differ by design: the live projection tracks bus partition 0, a rebuild the floor.
-NOT_COMPARED = {"schema_migrations", "projection_tracking"}
+# Rows that differ by design: the live projection tracks bus partition 0, a rebuild the floor;
+# the live projection counts its batches per PIN (the result cache's key), a rebuild starts
+# the counters again.
+NOT_COMPARED = {"schema_migrations", "projection_tracking", "tenant_versions"}
 
 
 def _tables(db: RebuildableReadModels) -> list[str]:
