@@ -20,10 +20,10 @@ import time
 import uuid
 from typing import Any
 
-import common as cm
-
 from projections.database import PostgresReadModels
 from projections.tenant_views import FLOOR, TenantViews
+
+import common as cm
 
 COUNTED = (  # the statement before: every row of the PIN's feed
     "SELECT count(*) AS n, coalesce(max(position), 0) AS p, "
