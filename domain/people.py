@@ -15,6 +15,7 @@ from eventsourcing.domain import CanMutateAggregate, event
 
 from domain.base import TenantAggregate
 from domain.errors import InvalidValue, InvariantViolation
+from domain.follow_ups import Checkpoint, FollowUp, add_months, require_due
 from domain.privacy import ERASED, ConsentWithdrawn, PersonErased, Purpose
 from domain.values import (
     DateRange,
@@ -26,7 +27,7 @@ from domain.values import (
     require_text,
 )
 
-FOLLOW_UP_MONTHS = 12
+FOLLOW_UP_MONTHS = Checkpoint.TWELVE_MONTHS.value  # an outcome this late still links to its round
 MAX_CAPACITY = 3
 
 
@@ -45,17 +46,6 @@ class Outcome:
     occurred_on: date
     evidence: PersonalData
     cohort_id: UUID | None
-
-
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, candidate)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: every month has 28 days")
 
 
 class Person(TenantAggregate):
@@ -243,6 +233,7 @@ class Mentee(Person):
         self.trainings: list[Training] = []
         self.outcomes: list[Outcome] = []
         self.rounds: dict[UUID, DateRange] = {}
+        self.follow_ups: dict[tuple[UUID, Checkpoint], FollowUp] = {}
 
     def _forget_personal_data(self) -> None:
         super()._forget_personal_data()
@@ -273,7 +264,7 @@ class Mentee(Person):
         matching = [
             (dates.starts_on, cohort_id)
             for cohort_id, dates in self.rounds.items()
-            if dates.starts_on <= day <= _add_months(dates.ends_on, FOLLOW_UP_MONTHS)
+            if dates.starts_on <= day <= add_months(dates.ends_on, FOLLOW_UP_MONTHS)
         ]
         return max(matching)[1] if matching else None
 
@@ -304,4 +295,33 @@ class Mentee(Person):
     ) -> None:
         self.outcomes.append(
             Outcome(outcome_id, OutcomeKind(kind), occurred_on, evidence, cohort_id)
+        )
+
+    def record_follow_up(
+        self,
+        cohort_id: UUID,
+        checkpoint: Checkpoint,
+        today: date,
+        outcome: tuple[OutcomeKind, date, str] | None = None,
+    ) -> UUID | None:
+        """Record the ``checkpoint`` follow-up of the round ``cohort_id`` as done ``today``:
+        with ``outcome`` (kind, day, evidence), recorded as well, or as "no change" (None).
+        Returns the outcome's id."""
+        checkpoint = Checkpoint(checkpoint)
+        dates = self.rounds.get(cohort_id)
+        done = self.follow_ups.get((cohort_id, checkpoint))
+        require_due(checkpoint, dates.ends_on if dates else None, today, done)
+        outcome_id = self.record_outcome(*outcome) if outcome is not None else None
+        self._follow_up_recorded(
+            cohort_id=cohort_id, months=checkpoint.value, recorded_on=today, outcome_id=outcome_id
+        )
+        return outcome_id
+
+    @event("FollowUpRecorded")
+    def _follow_up_recorded(
+        self, cohort_id: UUID, months: int, recorded_on: date, outcome_id: UUID | None
+    ) -> None:
+        checkpoint = Checkpoint(months)
+        self.follow_ups[cohort_id, checkpoint] = FollowUp(
+            cohort_id, checkpoint, recorded_on, outcome_id
         )

@@ -9,8 +9,8 @@ An export is a folder:
   obtained independently, e.g. from ``GET /audit/public-key`` at an agreed time);
 - ``manifest.json``: which tree, its origin, how many events.
 
-``verify`` needs nothing but these files (and optional checkpoint, proof and report files):
-no database, no network.
+``verify`` needs nothing but these files (and optional checkpoint, proof and report files, a
+report's signature too: ``audit_report_files``): no database, no network.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from domain.audit.checkpoint import SignedCheckpoint
 from domain.audit.merkle import Frontier, MalformedProof, verify_consistency, verify_inclusion
 from domain.audit.records import GLOBAL_TREE, EventRecord
 from domain.pin import pin_id_for
+from gateway.audit_report_files import signed_report
 from gateway.audit_trail import AuditTrail
 from projections.funder_report import gather, report_document
 from services.audit_records import OfflineDecoder, records_after
@@ -392,5 +393,7 @@ def verify(
         except (ValueError, KeyError, TypeError) as error:
             verifier.note(False, "proof", f"{path.name} is malformed: {error!r}")
     for path in report_files:
-        verifier.check_report(json.loads(path.read_text()), path.name)
+        content = json.loads(path.read_text())
+        report = signed_report(content, path.name, verifier.public_key, verifier.note)
+        verifier.check_report(report, path.name)
     return verifier

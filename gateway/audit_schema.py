@@ -11,6 +11,7 @@ coordinator sees their own PIN's figures. Every answer names the checkpoint it r
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -23,6 +24,7 @@ from gateway.audit_trail import AuditTrail, NoCheckpoint
 from gateway.types import Ctx
 from projections import queries as q
 from projections.audit_log import UnknownTreeSize
+from services.audit_signing import CheckpointSigner, SigningKeyError
 from services.context import Role, TenantContext
 from services.errors import BadInput, Forbidden, NotFound
 
@@ -127,6 +129,15 @@ class FunderReport:
     suppressed_across_pins: bool
     sections: list[ReportSection]
     document: str = strawberry.field(description="The report as JSON, for `audit verify`.")
+    checkpoint: AuditCheckpoint | None = strawberry.field(
+        description="The signed checkpoint the report names: its signature covers the tree "
+        "size and root, not the figures."
+    )
+    signature: str | None = strawberry.field(
+        description="Ed25519 over 'funder report' and a newline, then `document` (canonical "
+        "JSON: sorted keys, ASCII), base64, with the checkpoint key: the platform stated these "
+        "figures for that checkpoint. Null when this gateway holds no signing key."
+    )
 
 
 def _column(data: dict[str, Any]) -> ReportColumn:
@@ -141,8 +152,10 @@ def _column(data: dict[str, Any]) -> ReportColumn:
     )
 
 
-def _report(document: dict[str, Any]) -> FunderReport:
-    checkpoint = document["checkpoint"]
+def _report(
+    document: dict[str, Any], signed: SignedCheckpoint | None, signer: CheckpointSigner | None
+) -> FunderReport:
+    checkpoint, text = document["checkpoint"], _document(document)
     return FunderReport(
         scope=document["scope"],
         checkpoint_tree_size=checkpoint["tree_size"],
@@ -160,8 +173,17 @@ def _report(document: dict[str, Any]) -> FunderReport:
             )
             for s in document["sections"]
         ],
-        document=_document(document),
+        document=text,
+        checkpoint=AuditCheckpoint.of(signed) if signed else None,
+        signature=base64.b64encode(signer.sign_report(text)).decode() if signer else None,
     )
+
+
+def _report_signer(trail: AuditTrail) -> CheckpointSigner | None:
+    try:
+        return trail.signer
+    except SigningKeyError:
+        return None
 
 
 def _trail(info: Ctx) -> AuditTrail:
@@ -265,10 +287,15 @@ class AuditQuery:
     )
     async def funder_report(self, info: Ctx) -> FunderReport:
         caller = info.context.reader(*REPORT_ROLES)
+        info.context.cacheable = False  # a new checkpoint changes the answer, not the projection
         trail = _trail(info)
         tenant = str(caller.tenant_id) if caller.role == Role.COORDINATOR else None
         document = await anyio.to_thread.run_sync(lambda: _answer(lambda: trail.report(tenant)))
-        return _report(document)
+        named = document["checkpoint"]
+        signed = await anyio.to_thread.run_sync(
+            trail.log.checkpoint, named["tree"], named["tree_size"]
+        )
+        return _report(document, signed, _report_signer(trail))
 
 
 @strawberry.type

@@ -51,7 +51,8 @@ def request(
     if not KEY.fullmatch(header):
         raise BadInputError("The Idempotency-Key header must be 1 to 255 visible ASCII characters.")
     scope = "\x00".join((str(caller.tenant_id), str(caller.role), caller.actor, header))
-    command_text = f"{use_case.__name__}\x00{command!r}"
+    named = getattr(use_case, "func", use_case)  # a functools.partial names its function
+    command_text = f"{named.__name__}\x00{command!r}"
     return Request(
         "request:" + hashlib.sha256(scope.encode()).hexdigest()[:40],
         hashlib.sha256(command_text.encode()).hexdigest(),

@@ -41,7 +41,7 @@ from gateway.read_plan_shapes import (
     object_of,
     selections,
 )
-from gateway.types import decode_cursor
+from gateway.types import check_name_contains, decode_cursor
 from projections import queries as q
 
 
@@ -73,6 +73,13 @@ def _uuid(value: Any) -> str | None:
         return str(UUID(str(value)))
     except ValueError:
         raise Unplanned("not an id: the resolver refuses it") from None
+
+
+def _name_contains(value: Any) -> str | None:
+    try:
+        return check_name_contains(value)
+    except BadInputError:
+        raise Unplanned("a name search too long: the resolver refuses it") from None
 
 
 def _connection(
@@ -155,11 +162,20 @@ def _root(builder: Builder, name: str, args: dict[str, Any], node: FieldNode) ->
         return _connection(builder, "Group", GROUP, table, filters, first, after, node)
     if name == "mentees":
         filters = q.mentee_filters(
-            tenant, args.get("profession"), args.get("language"), _uuid(args.get("cohortId"))
+            tenant,
+            args.get("profession"),
+            args.get("language"),
+            _uuid(args.get("cohortId")),
+            name_contains=_name_contains(args.get("nameContains")),
         )
         return _connection(builder, "Mentee", MENTEE, "mentees", filters, first, after, node)
     if name == "mentors":
-        filters = q.mentor_filters(tenant, args.get("profession"), args.get("language"))
+        filters = q.mentor_filters(
+            tenant,
+            args.get("profession"),
+            args.get("language"),
+            name_contains=_name_contains(args.get("nameContains")),
+        )
         return _connection(builder, "Mentor", MENTOR, "mentors", filters, first, after, node)
     if name == "cohorts":
         state = args.get("state")

@@ -23,6 +23,8 @@ from gateway.activity_schema import ActivitySubscription
 from gateway.audit_schema import AuditMutation, AuditQuery
 from gateway.document_limits import document_limits
 from gateway.errors import code_errors
+from gateway.follow_up_schema import FollowUpMutation, FollowUpQuery
+from gateway.import_schema import ImportMutation
 from gateway.matching_schema import MatchingMutation, MatchingQuery
 from gateway.planned_reads import planned_reads
 from gateway.privacy_schema import PrivacyMutation, PrivacyQuery
@@ -48,6 +50,9 @@ MUTATIONS: tuple[type, ...] = (TenantMutation, AccessMutation, AuditMutation)
 MUTATIONS += (MatchingMutation,)
 QUERIES += (PrivacyQuery,)
 MUTATIONS += (PrivacyMutation, StatisticsMutation)
+MUTATIONS += (ImportMutation,)
+QUERIES += (FollowUpQuery,)
+MUTATIONS += (FollowUpMutation,)
 
 SUBSCRIPTIONS: tuple[type, ...] = (ActivitySubscription,)
 

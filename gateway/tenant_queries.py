@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domain.values import CohortState
@@ -16,12 +18,21 @@ from gateway.types import (
     Pin,
     SharedActivity,
     check_first,
+    check_name_contains,
     decode_cursor,
     parse_id,
     to_connection,
 )
 from projections import queries as q
 from services.context import Role
+
+NameContains = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Only people whose name contains this text, ignoring case "
+        "(at most 100 characters)."
+    ),
+]
 
 
 @strawberry.type
@@ -123,6 +134,7 @@ class TenantQuery:
         after: str | None = None,
         profession: str | None = None,
         language: str | None = None,
+        name_contains: NameContains = None,
         consistent_with: int | None = None,
     ) -> Connection[Mentor]:
         await consistent(info, consistent_with)
@@ -135,6 +147,7 @@ class TenantQuery:
             profession=profession,
             language=language,
             only=info.context.mentor_scope,
+            name_contains=check_name_contains(name_contains),
         )
         return to_connection(page, Mentor.of)
 
@@ -158,6 +171,7 @@ class TenantQuery:
         profession: str | None = None,
         language: str | None = None,
         cohort_id: strawberry.ID | None = None,
+        name_contains: NameContains = None,
         consistent_with: int | None = None,
     ) -> Connection[Mentee]:
         await consistent(info, consistent_with)
@@ -171,6 +185,7 @@ class TenantQuery:
             language=language,
             cohort_id=str(parse_id(cohort_id, "cohortId")) if cohort_id is not None else None,
             mentored_by=info.context.mentor_scope,
+            name_contains=check_name_contains(name_contains),
         )
         return to_connection(page, Mentee.of)
 

@@ -45,6 +45,9 @@ TENANT_ROOTS = frozenset(
         "mentor",
         "mentees",
         "mentee",
+        # follow_ups joined with the PIN's mentees, cohorts and outcomes (follow_up_queries)
+        "followUpsDue",
+        "followUp",
     }
 )
 

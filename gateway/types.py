@@ -55,6 +55,18 @@ def check_first(first: int) -> int:
     return first
 
 
+MAX_NAME_SEARCH = 100
+
+
+def check_name_contains(text: str | None) -> str | None:
+    """A name search (``nameContains``): stripped, None when empty, BAD_INPUT when too long."""
+    if text is None or not text.strip():
+        return None
+    if len(text) > MAX_NAME_SEARCH:
+        raise BadInputError(f"nameContains may hold at most {MAX_NAME_SEARCH} characters.")
+    return text.strip()
+
+
 @strawberry.type
 class PageInfo:
     has_next_page: bool

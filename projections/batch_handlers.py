@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import projections.follow_up_views as fu
 import projections.matching_views as mv
 import projections.privacy_views as pv
 import projections.tenant_views as tv
@@ -128,6 +129,7 @@ def _outcome_recorded(f: Fold, e: EventEnvelope) -> None:
 def _joined_round(f: Fold, e: EventEnvelope) -> None:
     profession = f.profession("mentees", e.aggregate_id)
     f.bump(e, "mentees_served", cohort_id=e.payload["cohort_id"], profession=profession)
+    fu.fold_schedule(f, e)
 
 
 def _cohort_planned(f: Fold, e: EventEnvelope) -> None:
@@ -373,6 +375,7 @@ MIRRORS: dict[str, tuple[tv.Handler, FoldFn]] = {
     "Person.TrainingCompleted": (tv._training_completed, _training_completed),
     "Mentee.OutcomeRecorded": (tv._outcome_recorded, _outcome_recorded),
     "Mentee.JoinedRound": (tv._joined_round, _joined_round),
+    "Mentee.FollowUpRecorded": (fu.recorded, fu.fold_recorded),
     "Cohort.Planned": (tv._cohort_planned, _cohort_planned),
     "Cohort.Started": (H["Cohort.Started"], _cohort_state("running")),
     "Cohort.Closed": (H["Cohort.Closed"], _cohort_state("closed")),

@@ -237,6 +237,7 @@ TENANT_TABLES = (
     "attendance",
     "activity_feed",
     "group_proposals",
+    "follow_ups",
     "tenant_versions",
 )
 

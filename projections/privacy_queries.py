@@ -57,6 +57,7 @@ _ABOUT = (
     ("mentors", "id"),
     ("trainings", "person_id"),
     ("outcomes", "mentee_id"),
+    ("follow_ups", "mentee_id"),
     ("group_members", "mentee_id"),
     ("attendance", "mentee_id"),
     ("mentoring_groups", "mentor_id"),

@@ -237,6 +237,12 @@ def _language(language: str) -> str:
     return "%" + json.dumps(language, ensure_ascii=False) + "%"
 
 
+def _name_contains(text: str) -> tuple[str, str]:
+    """People whose name contains ``text``, ignoring case (in SQLite, of ASCII letters only)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return ("LOWER(name) LIKE ? ESCAPE '\\'", f"%{escaped}%")
+
+
 # Counts across aggregates are computed here, not kept by the projection (see the migration).
 COHORTS = (
     "(SELECT c.*, "
@@ -275,6 +281,7 @@ def mentor_filters(
     profession: str | None = None,
     language: str | None = None,
     only: str | None = None,
+    name_contains: str | None = None,
 ) -> Filters:
     filters: Filters = [("tenant_id = ?", tenant_id)]
     if only is not None:
@@ -283,6 +290,8 @@ def mentor_filters(
         filters.append(("profession = ?", profession))
     if language is not None:
         filters.append(("languages LIKE ?", _language(language)))
+    if name_contains:
+        filters.append(_name_contains(name_contains))
     return filters
 
 
@@ -292,8 +301,11 @@ def mentee_filters(
     language: str | None = None,
     cohort_id: str | None = None,
     mentored_by: str | None = None,
+    name_contains: str | None = None,
 ) -> Filters:
     filters: Filters = [("tenant_id = ?", tenant_id)]
+    if name_contains:
+        filters.append(_name_contains(name_contains))
     if mentored_by is not None:
         filters.append((_MENTORED_BY, mentored_by))
     if profession is not None:
@@ -360,8 +372,9 @@ def mentors(
     profession: str | None = None,
     language: str | None = None,
     only: str | None = None,
+    name_contains: str | None = None,
 ) -> Page[MentorRow]:
-    filters = mentor_filters(tenant_id, profession, language, only)
+    filters = mentor_filters(tenant_id, profession, language, only, name_contains)
     return _page(conn, "mentors", filters, first, after, _mentor)
 
 
@@ -379,8 +392,9 @@ def mentees(
     language: str | None = None,
     cohort_id: str | None = None,
     mentored_by: str | None = None,
+    name_contains: str | None = None,
 ) -> Page[MenteeRow]:
-    filters = mentee_filters(tenant_id, profession, language, cohort_id, mentored_by)
+    filters = mentee_filters(tenant_id, profession, language, cohort_id, mentored_by, name_contains)
     return _page(conn, "mentees", filters, first, after, _mentee)
 
 

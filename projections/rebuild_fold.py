@@ -126,6 +126,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "rejection_reason",
     ),
     "sharing_withdrawn": ("person_id", "tenant_id", "seq"),
+    "follow_ups": (
+        "tenant_id",
+        "mentee_id",
+        "cohort_id",
+        "months",
+        "due_on",
+        "recorded_on",
+        "outcome_id",
+        "seq",
+    ),
 }
 # Written as they come (no handler changes or deletes their rows).
 APPENDED: dict[str, tuple[str, ...]] = {

@@ -23,6 +23,7 @@ from typing import Any
 from prometheus_client import Counter, Gauge
 
 from domain.envelope import EventEnvelope
+from projections import follow_up_views as follow_ups
 from projections.database import Executor, ReadModels
 from projections.personal import OpenPersonal, opened
 
@@ -696,6 +697,10 @@ def _outcome_recorded(tx: Executor, e: EventEnvelope) -> None:
 def _joined_round(tx: Executor, e: EventEnvelope) -> None:
     profession = _profession(tx, "mentees", e.aggregate_id)
     _bump(tx, e, "mentees_served", cohort_id=e.payload["cohort_id"], profession=profession)
+    follow_ups.schedule(tx, e)
+
+
+handles("Mentee.FollowUpRecorded")(follow_ups.recorded)
 
 
 @handles("Cohort.Planned")

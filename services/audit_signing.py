@@ -27,6 +27,9 @@ from domain.audit.checkpoint import Checkpoint, SignedCheckpoint
 from services.settings import Environment, Settings
 
 DEVELOPMENT_KEY_FILE = "audit-signing-key.pem"
+REPORT_STATEMENT = b"funder report\n"
+"""The first line of what a report signature covers; never a checkpoint note (whose second
+line is a tree size, where a report's is JSON)."""
 
 
 class SigningKeyError(Exception):
@@ -66,6 +69,16 @@ class CheckpointSigner:
 
     def sign(self, tree: str, checkpoint: Checkpoint) -> SignedCheckpoint:
         return SignedCheckpoint(tree, checkpoint, self.key_id, self._key.sign(checkpoint.body()))
+
+    def sign_report(self, document: str) -> bytes:
+        """Ed25519 over ``report_statement(document)``: the platform stated these figures."""
+        return self._key.sign(report_statement(document))
+
+
+def report_statement(document: str) -> bytes:
+    """What a report signature covers: ``funder report``, a newline, then the report as
+    canonical JSON (``json.dumps(report, sort_keys=True)``, ASCII)."""
+    return REPORT_STATEMENT + document.encode()
 
 
 def now_utc() -> str:
@@ -116,6 +129,15 @@ def verify_signature(public_key: bytes, signed: SignedCheckpoint) -> bool:
     except (InvalidSignature, ValueError):
         return False
     return signed.key_id == key_id(public_key)
+
+
+def verify_report_signature(public_key: bytes, document: str, signature: bytes) -> bool:
+    """True when ``signature`` is ``public_key``'s over the report ``document``."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, report_statement(document))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def development_key_path(settings: Settings) -> Path:

@@ -181,7 +181,13 @@ def verify_command(
         list[Path] | None, typer.Option(help="More checkpoint files (JSON), e.g. kept earlier.")
     ] = None,
     proof: Annotated[list[Path] | None, typer.Option(help="Proof files to check.")] = None,
-    report: Annotated[list[Path] | None, typer.Option(help="Report files to recompute.")] = None,
+    report: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Report files to recompute; a report carrying its signature (the API's "
+            "document and signature) has that checked too."
+        ),
+    ] = None,
 ) -> None:
     """Verify offline, from files only; exit 1 and name the first mismatch if any check fails."""
     from gateway.audit_files import verify

@@ -245,7 +245,11 @@ def root_field(draw: Any, world: World, name: str) -> tuple[str, bool]:
         cursor = "not-a-cursor" if after == "garbage" else encode_cursor(after)
         args.append(f'after: "{cursor}"')
     if name in ("mentees", "mentors"):
-        for arg, values in (("profession", (*PROFESSIONS, "None")), ("language", LANGUAGES)):
+        for arg, values in (
+            ("profession", (*PROFESSIONS, "None")),
+            ("language", LANGUAGES),
+            ("nameContains", ("an", "ANA", "ë", "%", "_", "'", "", "x" * 101)),
+        ):
             value = draw(st.one_of(st.none(), st.sampled_from(values)))
             if value is not None:
                 args.append(f"{arg}: {_string(value)}")
@@ -269,7 +273,7 @@ def root_field(draw: Any, world: World, name: str) -> tuple[str, bool]:
     if info:
         parts.append(f"pageInfo {{ {' '.join(info)} }}")
     arguments = f"({', '.join(args)})" if args else ""
-    refused = ("first: -1", "first: 101", "not-a-cursor", "not-an-id")
+    refused = ("first: -1", "first: 101", "not-a-cursor", "not-an-id", "x" * 101)
     planned = not any(bad in arguments for bad in refused)
     return f"{name}{arguments} {{ {' '.join(p for p in parts if p)} }}", planned
 

@@ -172,3 +172,19 @@ def test_a_rebuild_moves_every_pins_version_read_from_the_read_models(platform: 
         personal=platform.store.personal_data.text,
     )
     assert versions.version(arec) != before
+
+
+def test_follow_ups_are_cached_per_pin_and_due_by_today_not_at_all(platform: Platform) -> None:
+    caller = world(platform)
+    due = '{ followUpsDue(dueBy: "2030-01-01") { totalCount } }'
+    today = "{ followUpsDue { totalCount } }"
+    assert not caller.hit("arec", due)[0]
+    assert caller.hit("arec", due)[0]
+    enrol(platform, "cniea", "Second of cniea")
+    projected(platform)
+    assert caller.hit("arec", due)[0]  # another PIN's write left it cached
+    enrol(platform, "arec", "Second of arec")
+    projected(platform)
+    assert not caller.hit("arec", due)[0]  # its own PIN's write evicted it
+    caller.ask("arec", today)
+    assert not caller.hit("arec", today)[0]  # the answer moves with the date: never cached

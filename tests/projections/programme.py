@@ -4,7 +4,8 @@ Every event type the tenant views handle comes up, with the cases the handlers t
 attendance recorded again (present changed or not), a mentee removed who was not in the
 group, a session held that was never scheduled, outcomes with and without a cohort and more
 than one per cohort, trainings of mentees, mentors and strangers, erasures before and after
-consents, registrations cancelled and made again, events no handler knows.
+consents, registrations cancelled and made again, rounds joined with and without their
+dates and follow-ups recorded (again, and of rounds never joined), events no handler knows.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Programme:
     registered: set[tuple[str, str]] = field(default_factory=set)
     keys: dict[str, str] = field(default_factory=dict)
     proposals: dict[str, str] = field(default_factory=dict)
+    rounds: set[tuple[str, str]] = field(default_factory=set)  # (mentee, cohort) joined
 
     def id(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -87,7 +89,7 @@ def _pin(p: Programme) -> None:
 def _step(p: Programme) -> None:  # one branch per kind of event
     r = p.rng
     tenant = r.choice(p.tenants)
-    kind = r.randrange(26)
+    kind = r.randrange(27)
     if kind == 0:
         cohort = p.id()
         p.cohorts[cohort] = tenant
@@ -216,8 +218,24 @@ def _step(p: Programme) -> None:  # one branch per kind of event
             cohort_id=cohort,
         )
     elif kind == 17 and p.mentees and p.cohorts:
-        mentee = p.pick(p.mentees)
-        p.emit(p.mentees[mentee], mentee, "Mentee.JoinedRound", cohort_id=p.pick(p.cohorts))
+        mentee, cohort = p.pick(p.mentees), p.pick(p.cohorts)
+        p.rounds.add((mentee, cohort))
+        # the round's dates as the domain records them, or (older events) only the cohort
+        dates = r.choice([{}, {"starts_on": "2025-01-06", "ends_on": "2025-05-31"}])
+        p.emit(p.mentees[mentee], mentee, "Mentee.JoinedRound", cohort_id=cohort, **dates)
+    elif kind == 26 and p.mentees and p.cohorts:
+        # mostly a round the mentee joined; now and then one they did not (nothing to mark)
+        known = p.rounds and r.random() < 0.8
+        mentee, cohort = p.pick(p.rounds) if known else (p.pick(p.mentees), p.pick(p.cohorts))
+        p.emit(
+            p.mentees[mentee],
+            mentee,
+            "Mentee.FollowUpRecorded",
+            cohort_id=cohort,
+            months=r.choice([3, 6, 12]),
+            recorded_on=r.choice(["2025-09-01", "2026-06-01"]),
+            outcome_id=r.choice([None, p.id()]),
+        )
     elif kind == 18 and (p.mentees or p.mentors):
         person = p.pick([*p.mentees, *p.mentors])
         owner = p.mentees.get(person) or p.mentors[person]

@@ -100,7 +100,7 @@ def assert_same(live: dict[str, Any], rebuilt: dict[str, Any]) -> None:
     assert rebuilt.keys() == live.keys()
     for table in live:
         assert rebuilt[table] == live[table], table
-    for table in ("network_stats", "activity_feed", "attendance"):
+    for table in ("network_stats", "activity_feed", "attendance", "follow_ups"):
         assert live[table], table
 
 
