@@ -18,6 +18,7 @@ from gateway.audit_trail import public_key_document
 from gateway.auth import Authenticator
 from gateway.bootstrap import Platform
 from gateway.consistency import ConsistencyWaits
+from gateway.console import console_router
 from gateway.context import RequestContext
 from gateway.graphql_router import MentoringGraphQLRouter
 from gateway.graphql_ws import PROTOCOLS as WEBSOCKET_PROTOCOLS
@@ -97,6 +98,12 @@ def create_app(platform: Platform) -> FastAPI:
         ),
         prefix="/graphql",
     )
+    # The web console at /: its pages run GraphQL through the same schema and context.
+    app.include_router(console_router(schema, context, settings))
+    if settings.oidc_issuer:  # sign-in with the organisation's OpenID Connect provider
+        from gateway.console.oidc import oidc_router
+
+        app.include_router(oidc_router(settings, authenticate))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

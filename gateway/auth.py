@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import threading
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -24,6 +25,7 @@ PLATFORM_TENANT = UUID(int=0)
 """The tenant of platform-wide roles (network, funder, admin) that belong to no PIN."""
 
 _PIN_ROLES = {Role.COORDINATOR, Role.MENTOR}
+_ROLE_NAMES = frozenset(str(role) for role in Role)
 
 MENTOR_RECHECK_SECONDS = 5.0
 """How long a mentor found active is believed so without asking the read models again: a
@@ -120,22 +122,22 @@ class Authenticator:
                 algorithms=[settings.jwt_algorithm],
                 audience=settings.jwt_audience,
                 issuer=settings.jwt_issuer,
-                options={"require": ["exp", "sub", "role", "aud", "iss"]},
+                options={"require": ["exp", "sub", "aud", "iss"]},
             )
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("The token has expired.") from None
         except (jwt.InvalidTokenError, jwt.PyJWKClientError):
             raise Unauthenticated("The token is not valid.") from None
-        try:
-            role = Role(claims["role"])
-        except ValueError:
-            raise Unauthenticated("The token names an unknown role.") from None
+        role = token_role(claims, settings.oidc_role_claim)
         subject = claims["sub"]
         if not isinstance(subject, str) or not subject.strip():
             raise Unauthenticated("The token names no subject.")
-        tenant = claims.get("tenant")
+        tenant = claim(claims, settings.oidc_tenant_claim)
         if role in _PIN_ROLES and not isinstance(tenant, str):
-            raise Unauthenticated("The token names no tenant.")
+            raise Unauthenticated(
+                f"The token names no tenant (the PIN of a {role}; claim "
+                f"'{settings.oidc_tenant_claim}')."
+            )
         # Platform roles belong to no PIN, whatever the token claims: they never read a PIN's
         # own rows.
         tenant_id = (
@@ -180,6 +182,35 @@ class Authenticator:
                     del self._active_mentors[next(iter(self._active_mentors))]  # the oldest
                 self._active_mentors[key] = now + MENTOR_RECHECK_SECONDS
         return active
+
+
+def claim(claims: Mapping[str, Any], name: str) -> Any:
+    """The claim ``name`` of a token, or None: a top-level claim of that name, else a nested
+    one whose path the dots spell (``realm_access.roles``)."""
+    if name in claims:
+        return claims[name]
+    value: Any = claims
+    for part in name.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def token_role(claims: Mapping[str, Any], name: str) -> Role:
+    """The role the claim ``name`` names: a role's name, or a list holding exactly one (a
+    provider's list of roles may hold others of its own, which are ignored)."""
+    value = claim(claims, name)
+    if value is None:
+        raise Unauthenticated(f"The token names no role (claim '{name}').")
+    if isinstance(value, list):
+        known = {item for item in value if isinstance(item, str) and item in _ROLE_NAMES}
+        if len(known) != 1:
+            raise Unauthenticated(f"The token does not name exactly one role (claim '{name}').")
+        value = known.pop()
+    if not isinstance(value, str) or value not in _ROLE_NAMES:
+        raise Unauthenticated("The token names an unknown role.")
+    return Role(value)
 
 
 def _is_canonical_id(subject: str) -> bool:

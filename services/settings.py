@@ -26,7 +26,8 @@ class Secret(StrEnum):
     """A secret a process uses; in production it must come from configuration."""
 
     TOKENS = "tokens"
-    """What checks bearer tokens: the HS256 secret, or (RS256) a public key or JWKS URL."""
+    """What checks bearer tokens: the HS256 secret, or (RS256) a public key or JWKS URL; and
+    with OpenID Connect sign-in, the console's client secret."""
     PERSONAL_DATA = "personal data"
     """The key-encryption keys: every process that opens the event store uses them."""
     AUDIT_SIGNING = "audit signing"
@@ -147,6 +148,36 @@ class Settings(BaseSettings):
     jwt_audience: str = Field(default="mentoring", description="Expected 'aud' claim")
     jwt_issuer: str = Field(default="mentoring", description="Expected 'iss' claim")
     token_ttl_seconds: int = Field(default=8 * 3600, ge=60)
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Sign-in with OpenID Connect: the provider's issuer URL (its "
+        ".well-known/openid-configuration is read from there). Unset: OIDC sign-in is off",
+    )
+    oidc_client_id: str = Field(
+        default="mentoring-console", description="The console's client id at the provider"
+    )
+    oidc_client_secret: str | None = Field(
+        default=None,
+        description="The console's client secret (a confidential client; required in "
+        "production). Unset in development: a public client, PKCE alone",
+    )
+    oidc_scopes: str = Field(
+        default="openid profile email", description="Scopes asked for at sign-in (space separated)"
+    )
+    oidc_redirect_url: str | None = Field(
+        default=None,
+        description="The callback as the browser reaches it, e.g. https://console.example.org"
+        "/auth/callback (registered at the provider). Unset: derived from each request "
+        "(required in production)",
+    )
+    oidc_role_claim: str = Field(
+        default="role",
+        description="The claim of a token that names the role (a dotted path for a nested "
+        "claim, e.g. realm_access.roles; a list must hold exactly one known role)",
+    )
+    oidc_tenant_claim: str = Field(
+        default="tenant", description="The claim of a token that names the PIN (its slug)"
+    )
     relay_poll_interval: float = Field(default=0.05, gt=0, description="Seconds between polls")
     relay_batch_size: int = Field(
         default=2000,
@@ -192,6 +223,7 @@ class Settings(BaseSettings):
         problems = []
         if Secret.TOKENS in uses:
             problems.extend(self._token_problems())
+            problems.extend(self._oidc_problems())
         if Secret.PERSONAL_DATA in uses and not (
             _given(self.key_encryption_master_key) or _given(self.key_encryption_keys)
         ):
@@ -200,6 +232,24 @@ class Settings(BaseSettings):
             )
         if Secret.AUDIT_SIGNING in uses and not _given(self.audit_signing_key):
             problems.append("MENTORING_AUDIT_SIGNING_KEY is not set")
+        return problems
+
+    def _oidc_problems(self) -> list[str]:
+        if not _given(self.oidc_issuer):
+            return []
+        problems = []
+        if self.jwt_algorithm != "RS256":
+            problems.append("MENTORING_OIDC_ISSUER needs MENTORING_JWT_ALGORITHM=RS256")
+        if not _given(self.oidc_client_secret):
+            problems.append("MENTORING_OIDC_CLIENT_SECRET is not set")
+        if not _given(self.oidc_redirect_url):
+            problems.append("MENTORING_OIDC_REDIRECT_URL is not set")
+        for variable, url in (
+            ("MENTORING_OIDC_ISSUER", self.oidc_issuer),
+            ("MENTORING_OIDC_REDIRECT_URL", self.oidc_redirect_url),
+        ):
+            if _given(url) and not str(url).startswith("https://"):
+                problems.append(f"{variable} is not an https:// URL")
         return problems
 
     def _token_problems(self) -> list[str]:

@@ -103,7 +103,53 @@ def demo(
     err.print(
         "Paste a header above into GraphiQL's Headers tab, then try: { cohorts { totalCount } }"
     )
+    _print_sign_in_links(platform, f"http://{host}:{port}")
     _serve(platform, host, port)
+
+
+def _demo_mentor(platform: Platform, slug: str) -> tuple[str, str] | None:
+    """(id, name) of a mentor who leads a group of ``slug``, preferring a running cohort."""
+    from domain.pin import pin_id_for
+    from projections import queries as q
+
+    tenant = str(pin_id_for(slug))
+    with platform.read_models.reading(tenant) as conn:
+        groups = [row for _, row in q.groups(conn, tenant, first=q.MAX_PAGE, after=None).items]
+        if not groups:
+            return None
+        cohorts = q.cohorts_by_id(conn, tenant, sorted({g.cohort_id for g in groups}))
+        running = [g for g in groups if getattr(cohorts.get(g.cohort_id), "state", "") == "RUNNING"]
+        chosen = (running or groups)[-1]
+        mentor = q.mentors_by_id(conn, tenant, [chosen.mentor_id]).get(chosen.mentor_id)
+    return chosen.mentor_id, mentor.name if mentor else chosen.mentor_id
+
+
+def _print_sign_in_links(platform: Platform, console: str) -> None:
+    """The console's address and a one-click sign-in link per PIN and role (development only:
+    the gateway refuses these links in production)."""
+    from gateway.auth import issue_token
+    from services.demo import NETWORKS
+
+    settings = platform.settings
+
+    def link(role: Role, tenant: str | None, subject: str) -> str:
+        token = issue_token(settings, role=role, tenant=tenant, subject=subject)
+        return f"{console}/auth/dev?token={token}"
+
+    typer.echo(f"\nThe console: {console}/  (sign-in links, valid 8 hours)", err=True)
+    for network in NETWORKS:
+        slug = network.slug
+        typer.echo(
+            f"{slug:6} coordinator  {link(Role.COORDINATOR, slug, f'{slug}-coordinator')}", err=True
+        )
+        mentor = _demo_mentor(platform, slug)
+        if mentor is not None:
+            mentor_id, name = mentor
+            typer.echo(
+                f"{slug:6} mentor       {link(Role.MENTOR, slug, mentor_id)}  ({name})", err=True
+            )
+    typer.echo(f"funder             {link(Role.FUNDER, None, 'allies-funder')}", err=True)
+    typer.echo(f"network            {link(Role.NETWORK, None, 'imn-network')}", err=True)
 
 
 def token(

@@ -1,0 +1,302 @@
+"""Forming groups from a proposal, and the groups of a PIN (coordinators).
+
+A cohort's groups page proposes groups (``proposeGroups``; the solver may take seconds), the
+proposal's page shows each proposed group with the API's explanations and the solver's report,
+moves mentees between groups in one form (``editProposal``), and accepts (``acceptProposal``)
+or rejects it. A group's page shows its mentor, mentees and sessions (``sessions.py`` holds
+the session forms). Another PIN's id, or an unknown one, is the console's 404 page.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway.console.graphql_client import (
+    ApiError,
+    NotFound,
+    Refused,
+    SignInRequired,
+    look_up,
+    run,
+)
+from gateway.console.pages import (
+    add_navigation,
+    feature_router,
+    form_text,
+    idempotency_key,
+    redirect_after_post,
+    render,
+    require_role,
+)
+from gateway.console.strings import t
+
+PROPOSE_SECONDS = 5.0
+"""The solver's time limit for a proposal made in the console: long enough for the exact
+answer on a PIN's round, short enough to wait for on a page (it falls back to greedy)."""
+PAGES = (NotFound, Refused, SignInRequired)
+"""Refusals shown as the console's own pages (404, 403, sign in), never next to a form."""
+OUT = "out"
+"""The value of "in no group" in the move form."""
+
+router = feature_router()
+add_navigation("coordinator", "nav.groups", "/groups")
+
+
+@router.get("/groups")
+async def groups(request: Request) -> Response:
+    """Every group of the PIN, and each cohort with a link to form its groups."""
+    await require_role(request, "coordinator")
+    data = await run(request, "Groups")
+    return await render(
+        request,
+        "groups/list.html",
+        cohorts=[edge["node"] for edge in data["cohorts"]["edges"]],
+        groups=[edge["node"] for edge in data["groups"]["edges"]],
+        total=data["groups"]["totalCount"],
+    )
+
+
+async def _cohort_page(
+    request: Request, cohort_id: str, *, problem: str | None = None, status: int = 200
+) -> Response:
+    data = await look_up(request, "GroupCohort", {"id": cohort_id})
+    return await render(
+        request,
+        "groups/cohort.html",
+        status_code=status,
+        cohort=data["cohort"],
+        groups=[edge["node"] for edge in data["groups"]["edges"]],
+        proposals=data["groupProposals"],
+        seconds=int(PROPOSE_SECONDS),
+        problem=problem,
+    )
+
+
+@router.get("/cohorts/{cohort_id}/groups")
+async def cohort_groups(request: Request, cohort_id: str) -> Response:
+    """A cohort's groups, its proposals, and the form to propose groups."""
+    await require_role(request, "coordinator")
+    return await _cohort_page(request, cohort_id)
+
+
+@router.post("/cohorts/{cohort_id}/groups/propose")
+async def propose(request: Request, cohort_id: str) -> Response:
+    """Propose groups from the PIN's mentees in no group; then show the proposal."""
+    await require_role(request, "coordinator")
+    form = await request.form()
+    await look_up(request, "GroupCohort", {"id": cohort_id})  # another PIN's id: 404
+    try:
+        data = await run(
+            request,
+            "ProposalPropose",
+            {"cohortId": cohort_id, "timeLimitSeconds": PROPOSE_SECONDS},
+            idempotency_key=idempotency_key(request, form),
+        )
+    except PAGES:
+        raise  # the console's own pages: 404, 403, sign in again
+    except ApiError as error:
+        problem = t("error.form", message=error.message)
+        return await _cohort_page(request, cohort_id, problem=problem, status=400)
+    proposal = data["proposeGroups"]["proposal"]
+    return redirect_after_post(
+        f"/proposals/{proposal['id']}", t("proposal.proposed", groups=len(proposal["groups"]))
+    )
+
+
+def placement(proposal: dict[str, Any]) -> dict[str, str]:
+    """Where each mentee of the proposal is: a group's number as text, or ``OUT``."""
+    placed = {m["id"]: str(g["number"]) for g in proposal["groups"] for m in g["mentees"]}
+    for unplaced in proposal["unplaced"]:
+        placed.setdefault(unplaced["mentee"]["id"], OUT)
+    return placed
+
+
+def _people(proposal: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every mentee of the proposal, grouped ones first, each once."""
+    people = [m for g in proposal["groups"] for m in g["mentees"]]
+    people += [u["mentee"] for u in proposal["unplaced"]]
+    return list({p["id"]: p for p in people}.values())
+
+
+async def _proposal(request: Request, proposal_id: str) -> dict[str, Any]:
+    await require_role(request, "coordinator")
+    found: dict[str, Any] = (await look_up(request, "Proposal", {"id": proposal_id}))[
+        "groupProposal"
+    ]
+    return found
+
+
+async def _proposal_page(
+    request: Request,
+    proposal: dict[str, Any],
+    *,
+    chosen: dict[str, str] | None = None,
+    problem: str | None = None,
+    status: int = 200,
+) -> Response:
+    return await render(
+        request,
+        "groups/proposal.html",
+        status_code=status,
+        proposal=proposal,
+        people=_people(proposal),
+        chosen=chosen or placement(proposal),
+        out=OUT,
+        problem=problem,
+    )
+
+
+@router.get("/proposals/{proposal_id}")
+async def proposal_page(request: Request, proposal_id: str) -> Response:
+    """A proposal: its groups with why they belong together, who is left out and why, the
+    solver's report; while proposed, the move form and the accept and reject forms."""
+    return await _proposal_page(request, await _proposal(request, proposal_id))
+
+
+def moves_of(
+    proposal: dict[str, Any], chosen: dict[str, str]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The ``editProposal`` moves the form asks for, or the reason they cannot be made."""
+    now = placement(proposal)
+    names = {p["id"]: p["name"] or p["id"] for p in _people(proposal)}
+    numbers = {str(g["number"]) for g in proposal["groups"]}
+    moves: list[dict[str, Any]] = []
+    for mentee_id, target in chosen.items():
+        if mentee_id not in now or target == now[mentee_id]:
+            continue
+        if target != OUT and target not in numbers:
+            return [], t("proposal.no_such_group", name=names[mentee_id])
+        moves.append({"menteeId": mentee_id, "toGroup": None if target == OUT else int(target)})
+    if not moves:
+        return [], t("proposal.nothing_moved")
+    after = {**now, **{m: chosen[m] for m in (move["menteeId"] for move in moves)}}
+    for number in sorted(numbers, key=int):
+        size = sum(1 for target in after.values() if target == number)
+        if size > proposal["maxGroupSize"]:
+            most = proposal["maxGroupSize"]
+            return [], t("proposal.too_many", number=number, size=size, most=most)
+    return moves, None
+
+
+@router.post("/proposals/{proposal_id}/moves")
+async def move(request: Request, proposal_id: str) -> Response:
+    """Move the mentees whose group was changed in the form (one ``editProposal``)."""
+    proposal = await _proposal(request, proposal_id)
+    form = await request.form()
+    chosen = {
+        mentee_id: form_text(form, f"to-{mentee_id}") or current
+        for mentee_id, current in placement(proposal).items()
+    }
+    moves, refusal = moves_of(proposal, chosen)
+    if refusal is not None:
+        problem = t("error.form", message=refusal)
+        return await _proposal_page(request, proposal, chosen=chosen, problem=problem, status=400)
+    try:
+        await run(
+            request,
+            "ProposalEdit",
+            {"proposalId": proposal["id"], "moves": moves},
+            idempotency_key=idempotency_key(request, form),
+        )
+    except PAGES:
+        raise  # the console's own pages: 404, 403, sign in again
+    except ApiError as error:
+        problem = t("error.form", message=error.message)
+        return await _proposal_page(request, proposal, chosen=chosen, problem=problem, status=400)
+    return redirect_after_post(
+        f"/proposals/{proposal['id']}", t("proposal.moved", count=len(moves))
+    )
+
+
+@router.post("/proposals/{proposal_id}/accept")
+async def accept(request: Request, proposal_id: str) -> Response:
+    """Form the proposed groups (all or none), then show the cohort's groups."""
+    proposal = await _proposal(request, proposal_id)
+    form = await request.form()
+    try:
+        data = await run(
+            request,
+            "ProposalAccept",
+            {"proposalId": proposal["id"]},
+            idempotency_key=idempotency_key(request, form),
+        )
+    except PAGES:
+        raise  # the console's own pages: 404, 403, sign in again
+    except ApiError as error:
+        problem = t("error.form", message=error.message)
+        return await _proposal_page(request, proposal, problem=problem, status=400)
+    accepted = data["acceptProposal"]
+    return redirect_after_post(
+        f"/cohorts/{accepted['proposal']['cohortId']}/groups",
+        t("proposal.accepted", groups=len(accepted["groups"])),
+    )
+
+
+@router.post("/proposals/{proposal_id}/reject")
+async def reject(request: Request, proposal_id: str) -> Response:
+    """Reject the proposal (kept, with the reason given)."""
+    proposal = await _proposal(request, proposal_id)
+    form = await request.form()
+    try:
+        await run(
+            request,
+            "ProposalReject",
+            {"proposalId": proposal["id"], "reason": form_text(form, "reason") or None},
+            idempotency_key=idempotency_key(request, form),
+        )
+    except PAGES:
+        raise  # the console's own pages: 404, 403, sign in again
+    except ApiError as error:
+        problem = t("error.form", message=error.message)
+        return await _proposal_page(request, proposal, problem=problem, status=400)
+    return redirect_after_post(f"/cohorts/{proposal['cohortId']}/groups", t("proposal.rejected"))
+
+
+async def group_of(request: Request, group_id: str) -> dict[str, Any]:
+    """The group named in the address, for a coordinator (else 403; unknown: 404)."""
+    await require_role(request, "coordinator")
+    group: dict[str, Any] = (await look_up(request, "Group", {"id": group_id}))["group"]
+    return group
+
+
+def due(session: dict[str, Any]) -> bool:
+    """Whether a session can be marked held and its attendance taken: held, or its day came."""
+    return bool(session["held"]) or date.fromisoformat(session["scheduledOn"]) <= date.today()
+
+
+def attendance_summary(session: dict[str, Any]) -> dict[str, int]:
+    """How many were marked present and absent at ``session``."""
+    present = sum(1 for a in session["attendance"] if a["present"])
+    return {"present": present, "absent": len(session["attendance"]) - present}
+
+
+async def group_page(
+    request: Request,
+    group: dict[str, Any],
+    *,
+    values: dict[str, str] | None = None,
+    problem: str | None = None,
+    status: int = 200,
+) -> Response:
+    """The group's page (also shown again, with ``problem``, by a refused session form)."""
+    sessions = [(s, attendance_summary(s), due(s)) for s in group["sessions"]]
+    return await render(
+        request,
+        "groups/group.html",
+        status_code=status,
+        group=group,
+        sessions=sessions,
+        values=values or {"scheduledOn": "", "agenda": ""},
+        problem=problem,
+    )
+
+
+@router.get("/groups/{group_id}")
+async def group(request: Request, group_id: str) -> Response:
+    """One group: its mentor, mentees and sessions, the forms to schedule a session, mark it
+    held and take attendance, and the calendar download."""
+    return await group_page(request, await group_of(request, group_id))
