@@ -71,12 +71,24 @@ class AuditTrail:
         while not stopping.is_set():
             try:
                 self.pump()
-                self.checkpoint_if_due()
+                self.sign_scheduled()
                 self.release_if_due()
             except Exception:
                 log.exception("audit: following the event store failed; retrying")
                 stopping.wait(1.0)
             stopping.wait(poll_interval)
+
+    def sign_scheduled(self) -> list[SignedCheckpoint]:
+        """The checkpoints due now; when the global tree was signed, its funder report is
+        computed here, in the follower, so that the first funder who opens it after a new
+        checkpoint does not wait for it."""
+        issued = self.checkpoint_if_due()
+        if any(signed.tree == GLOBAL_TREE for signed in issued):
+            try:
+                self.report()
+            except Exception:
+                log.exception("audit: could not prepare the funder report of the checkpoint")
+        return issued
 
     def start(self, poll_interval: float) -> None:
         if self._thread is not None:

@@ -37,8 +37,8 @@ ENGLISH: dict[str, str] = {
     "sign_in.intro": "Sign in to run your PIN's mentoring programme.",
     "sign_in.oidc": "Sign in with your organisation",
     "sign_in.no_provider": (
-        "No sign-in provider is configured. In the demo, use a sign-in link that "
-        "`mentoring demo` printed."
+        "No sign-in provider is configured. In the demo, open one of the sign-in links that "
+        "“mentoring demo” printed in its terminal."
     ),
     "sign_in.expired": "Your session has ended. Please sign in again.",
     "sign_in.dev_refused_title": "Not available",

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -125,3 +126,36 @@ def test_a_configured_key_signs_from_base64_or_a_file(env: Settings, tmp_path: P
     from_file = load_signer(env.model_copy(update={"audit_signing_key": str(tmp_path / "key.pem")}))
 
     assert from_base64.public_key == from_file.public_key != load_signer(env).public_key
+
+
+def test_a_scheduled_global_checkpoint_has_its_funder_report_ready(
+    demo: Platform, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The follower computes the report of the global checkpoint it signs: the first funder
+    to open the report after it does not wait for the events to be read again."""
+    import gateway.audit_trail as audit_trail
+
+    trail = AuditTrail(
+        settings.model_copy(update={"audit_checkpoint_interval": 0.05}),
+        demo.store,
+        demo.read_models,
+    )
+    uc.register_pin(demo.store, c.RegisterPin("ttc", "Tamil Tech", ["Tamil"], ["IT"]), ADMIN)
+    trail.pump()
+    gathered: list[int] = []
+    gather = audit_trail.gather
+
+    def counted(envelopes: Any) -> Any:
+        gathered.append(1)
+        return gather(envelopes)
+
+    monkeypatch.setattr(audit_trail, "gather", counted)
+    issued = trail.sign_scheduled()
+    assert [signed.tree for signed in issued].count(audit_trail.GLOBAL_TREE) == 1
+    assert gathered == [1]  # computed by the follower
+
+    report = trail.report()
+    assert gathered == [1]  # served as prepared
+    latest = trail.log.latest_checkpoint()
+    assert latest is not None
+    assert report["checkpoint"]["tree_size"] == latest.tree_size
