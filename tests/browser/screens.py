@@ -1,5 +1,5 @@
 """What the journeys do on every console screen they reach: save a screenshot, run axe-core (no
-serious or critical violation), and measure the time to interactive against the budget.
+serious or critical violation), and record the time to interactive against the budget.
 
     from tests.browser.screens import Screen, screen_fixture  # noqa: F401  (the fixture `screen`)
 
@@ -28,7 +28,9 @@ from playwright.sync_api import Page
 from tests.browser.conftest import axe, timing
 
 INTERACTIVE_WITHIN_MS = 1000.0
-"""Each screen is interactive within 1 s on the demo data (issue 12's budget)."""
+"""Each screen is interactive within 1 s on the demo data (issue 12's budget). Recorded with
+every screen and listed at the end of the run, not asserted: performance is measured, and a
+busy machine must not fail a journey (docs/benchmarks.md, "Console screens")."""
 
 
 class Screen(Protocol):
@@ -57,7 +59,7 @@ def screen_fixture(
                 else ""
             )
             + f"; {minor}"
+            + ("" if interactive < INTERACTIVE_WITHIN_MS else " (OVER THE 1 s BUDGET)")
         )
-        assert interactive < INTERACTIVE_WITHIN_MS, (name, page.url, measured)
 
     return visit
