@@ -15,11 +15,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gateway.console import attendance
+from gateway.console.attendance import ABSENT, PRESENT, chosen_marks
 from gateway.console.graphql_client import ApiError, NotFound, Refused, SignInRequired, run
 from gateway.console.pages import (
     add_navigation,
     feature_router,
-    form_text,
     redirect_after_post,
     render,
     require_role,
@@ -27,7 +28,6 @@ from gateway.console.pages import (
 from gateway.console.strings import t
 
 GROUP_ROLES = ("mentor", "coordinator")
-PRESENT, ABSENT = "present", "absent"
 
 router = feature_router()
 add_navigation("mentor", "nav.my_groups", "/mentor")
@@ -121,12 +121,7 @@ async def record_attendance(request: Request, group_id: str, number: int) -> Res
     """Record the session as held (if it is not yet), then the attendance chosen."""
     group = await _group(request, group_id)
     session = _session(group, number)
-    form = await request.form()
-    marks = {
-        m["id"]: form_text(form, f"m-{m['id']}")
-        for m in group["mentees"]
-        if form_text(form, f"m-{m['id']}") in (PRESENT, ABSENT)
-    }
+    marks = chosen_marks(await request.form(), group)
     if not marks:
         return await _form(
             request,
@@ -136,35 +131,11 @@ async def record_attendance(request: Request, group_id: str, number: int) -> Res
             problem=t("attendance.none_chosen"),
             status_code=400,
         )
-    key = form_text(form, "idempotency_key") or uuid.uuid4().hex
     try:
-        if not session["held"]:
-            await run(
-                request,
-                "MentorRecordSessionHeld",
-                {"groupId": group["id"], "number": number},
-                idempotency_key=f"{key}-held",
-            )
-        await run(
-            request,
-            "MentorRecordAttendance",
-            {
-                "input": {
-                    "groupId": group["id"],
-                    "number": number,
-                    "present": [m for m, mark in marks.items() if mark == PRESENT],
-                    "absent": [m for m, mark in marks.items() if mark == ABSENT],
-                }
-            },
-            idempotency_key=f"{key}-attendance",
-        )
+        await attendance.record(request, group, session, marks)
     except (NotFound, Refused, SignInRequired):
         raise  # the console's own pages: 404, 403, sign in again
     except ApiError as error:
         problem = t("error.form", message=error.message)
         return await _form(request, group, session, marks=marks, problem=problem, status_code=400)
-    present = sum(1 for mark in marks.values() if mark == PRESENT)
-    return redirect_after_post(
-        f"/mentor/groups/{group['id']}",
-        t("attendance.saved", number=number, present=present, absent=len(marks) - present),
-    )
+    return redirect_after_post(f"/mentor/groups/{group['id']}", attendance.saved(session, marks))

@@ -14,6 +14,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gateway.console import attendance
+from gateway.console.attendance import ABSENT, PRESENT, chosen_marks
 from gateway.console.graphql_client import ApiError, NotFound, run
 from gateway.console.groups import PAGES, due, group_of, group_page
 from gateway.console.pages import (
@@ -24,8 +26,6 @@ from gateway.console.pages import (
     render,
 )
 from gateway.console.strings import t
-
-PRESENT, ABSENT = "present", "absent"
 
 router = feature_router()
 
@@ -126,37 +126,14 @@ async def record_attendance(request: Request, group_id: str, number: str) -> Res
     """Record the session as held (if it is not yet), then the attendance chosen."""
     group = await group_of(request, group_id)
     session = session_of(group, number)
-    form = await request.form()
-    chosen = {m["id"]: form_text(form, f"m-{m['id']}") for m in group["mentees"]}
-    marks = {mentee: mark for mentee, mark in chosen.items() if mark in (PRESENT, ABSENT)}
+    marks = chosen_marks(await request.form(), group)
     if not marks:
         problem = t("attendance.none_chosen")
         return await _attendance_page(
             request, group, session, marks=marks, problem=problem, status=400
         )
-    key = form_text(form, "idempotency_key")
-    key = key if key.isalnum() and len(key) <= 64 else uuid.uuid4().hex
     try:
-        if not session["held"]:
-            await run(
-                request,
-                "SessionHeld",
-                {"groupId": group["id"], "number": session["number"]},
-                idempotency_key=f"{key}-held",
-            )
-        await run(
-            request,
-            "SessionAttendance",
-            {
-                "input": {
-                    "groupId": group["id"],
-                    "number": session["number"],
-                    "present": [m for m, mark in marks.items() if mark == PRESENT],
-                    "absent": [m for m, mark in marks.items() if mark == ABSENT],
-                }
-            },
-            idempotency_key=f"{key}-attendance",
-        )
+        await attendance.record(request, group, session, marks)
     except PAGES:
         raise  # the console's own pages: 404, 403, sign in again
     except ApiError as error:
@@ -164,13 +141,4 @@ async def record_attendance(request: Request, group_id: str, number: str) -> Res
         return await _attendance_page(
             request, group, session, marks=marks, problem=problem, status=400
         )
-    present = sum(1 for mark in marks.values() if mark == PRESENT)
-    return redirect_after_post(
-        f"/groups/{group['id']}",
-        t(
-            "attendance.saved",
-            number=session["number"],
-            present=present,
-            absent=len(marks) - present,
-        ),
-    )
+    return redirect_after_post(f"/groups/{group['id']}", attendance.saved(session, marks))
