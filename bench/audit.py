@@ -41,8 +41,8 @@ import psycopg
 from domain.audit.merkle import Frontier, MemoryTree, verify_consistency, verify_inclusion
 from domain.audit.records import GLOBAL_TREE
 from domain.pin import pin_id_for
-from gateway.audit_trail import AuditTrail
-from projections.database import open_read_models
+from gateway.audit.trail import AuditTrail
+from gateway.bootstrap import audit_trail
 from services.audit_records import records_after
 from services.settings import Settings
 from services.store import MentoringStore, build_store
@@ -123,9 +123,12 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def run(settings: Settings, events: int, proofs: int, generate: float) -> dict[str, object]:
-    store = build_store(settings)
-    read_models = open_read_models(settings.read_models_url, settings.read_schema)
-    trail = AuditTrail(settings, store, read_models)
+    with audit_trail(settings) as trail:
+        return measure(trail, events, proofs, generate)
+
+
+def measure(trail: AuditTrail, events: int, proofs: int, generate: float) -> dict[str, object]:
+    settings, store = trail.settings, trail.store
     results: dict[str, object] = {"events": events, "generate_s": round(generate, 1)}
 
     # Read only: the store's notification log with tenant ids, as the projection reads it.
@@ -200,8 +203,6 @@ def run(settings: Settings, events: int, proofs: int, generate: float) -> dict[s
         baseline_memory_both_proofs_ms_median=round(statistics.median(memory_ms), 3),
         proof_samples=proofs,
     )
-    read_models.close()
-    store.close()
     return results
 
 

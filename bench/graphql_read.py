@@ -247,7 +247,7 @@ def seed(db_url: str, rounds: int, env: dict[str, str]) -> dict[str, Any]:
     from domain.pin import pin_id_for
     from domain.values import EnglishLevel, OutcomeKind
     from gateway.bootstrap import build_platform
-    from services.demo import NETWORKS
+    from services.demo_data import NETWORKS
     from services.settings import Settings
 
     platform = build_platform(Settings(database_url=db_url, jwt_secret=env["MENTORING_JWT_SECRET"]))

@@ -39,14 +39,8 @@ from eventsourcing.domain import Aggregate
 
 from domain.base import CommandMetadata, acting_as
 from domain.cohort import Cohort
-from domain.matching import (
-    KeptApart,
-    MatchingProblem,
-    MenteeProfile,
-    MentorProfile,
-    Pinned,
-    violations,
-)
+from domain.matching.problem import MatchingProblem, violations
+from domain.matching.profiles import KeptApart, MenteeProfile, MentorProfile, Pinned
 from domain.people import Mentee, Mentor
 from domain.pin import Pin, pin_id_for
 from domain.values import EnglishLevel, LicenceStatus
@@ -56,7 +50,7 @@ from services.context import Role, TenantContext
 from services.matching.commands import ProposeGroups
 from services.matching.greedy import greedy_groups
 from services.matching.solver import DEFAULT_TIME_LIMIT, solve
-from services.matching_use_cases import propose_groups
+from services.matching.use_cases import propose_groups
 from services.settings import Settings
 
 GOAL_SECONDS = 10.0

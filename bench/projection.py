@@ -14,7 +14,7 @@ Part 1, stream (``--stream-events``, default 20,000): programme events are store
 Part 2, rebuild (``--events``, default 100,000; ``--events 1000000`` for the full figure):
 the events are stored with bulk ``store.save`` of ~1,000 aggregates per call (generation
 time reported apart), then ``rebuild_tenant_views`` runs as ``mentoring rebuild`` does
-(``gateway.cli.rebuild.rebuild_source``: the log in 20,000-event pages -> envelopes and the
+(``gateway.bootstrap.rebuild.rebuild_source``: the log in 20,000-event pages -> envelopes and the
 page's key rows -> folded in memory -> COPY into a fresh schema -> swap). Reported: events/s
 and the time for 1,000,000 events (measured, or extrapolated linearly); goal <= 60 s
 (issue 14). A read-only pass (log -> envelopes) splits reading from writing; the rebuild
@@ -62,9 +62,12 @@ def rebuild_reader(store: MentoringStore, url: str) -> tuple[Any, Any, Callable[
     """(read_after, personal opener, close) as ``mentoring rebuild`` builds them; on older
     code (an A/B run), the ``read_after`` above and the store's own opener."""
     try:
-        from gateway.cli.rebuild import rebuild_source
+        from gateway.bootstrap.rebuild import rebuild_source
     except ImportError:
-        return read_after_of(store), common.personal_opener(store), lambda: None
+        try:  # before the composition root held it
+            from gateway.cli.rebuild import rebuild_source  # type: ignore[attr-defined,no-redef]
+        except ImportError:
+            return read_after_of(store), common.personal_opener(store), lambda: None
     return rebuild_source(common.settings_for(url), store)
 
 

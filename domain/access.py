@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -17,8 +18,15 @@ MAX_KEY_LIFETIME = timedelta(days=366)
 catches a mistyped year, and a key meant to last longer is one without an expiry, said so."""
 
 
-class ApiKey(TenantAggregate):
+class ApiKey(TenantAggregate, created_event_name="Issued"):
     """A key a PIN's coordinator issued. Only a hash of its secret is ever recorded."""
+
+    id: UUID  # the key's id is part of the key the client holds
+    name: str
+    role: str
+    secret_hash: str
+    expires_at: datetime | None
+    revoked: bool = field(default=False, init=False)
 
     @classmethod
     def issue(
@@ -44,23 +52,6 @@ class ApiKey(TenantAggregate):
             secret_hash=secret_hash,
             expires_at=None if expires_at is None else _expiry(expires_at, now),
         )
-
-    @event("Issued")
-    def __init__(
-        self,
-        id: UUID,
-        tenant_id: UUID,
-        name: str,
-        role: str,
-        secret_hash: str,
-        expires_at: datetime | None,
-    ) -> None:
-        self.tenant_id = tenant_id
-        self.name = name
-        self.role = role
-        self.secret_hash = secret_hash
-        self.expires_at = expires_at
-        self.revoked = False
 
     def revoke(self) -> None:
         if self.revoked:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.domain import event
 
@@ -22,8 +22,14 @@ class Registration:
     kind: ParticipantKind
 
 
-class SharedActivity(TenantAggregate):
+class SharedActivity(TenantAggregate, created_event_name="Hosted"):
     """A cross-cultural activity: the only record that people of several PINs share."""
+
+    title: str
+    held_on: date
+    description: str
+    capacity: int
+    registrations: dict[UUID, Registration] = field(default_factory=dict, init=False)
 
     @classmethod
     def host(
@@ -32,24 +38,12 @@ class SharedActivity(TenantAggregate):
         if not 1 <= capacity <= 1000:
             raise InvalidValue("capacity must be between 1 and 1000 participants.")
         return cls(
-            id=uuid4(),
             tenant_id=tenant_id,
             title=require_text("title", title),
             held_on=held_on,
             description=require_text("description", description, max_length=2000),
             capacity=capacity,
         )
-
-    @event("Hosted")
-    def __init__(
-        self, id: UUID, tenant_id: UUID, title: str, held_on: date, description: str, capacity: int
-    ) -> None:
-        self.tenant_id = tenant_id
-        self.title = title
-        self.held_on = held_on
-        self.description = description
-        self.capacity = capacity
-        self.registrations: dict[UUID, Registration] = {}
 
     def register(self, person: Mentee | Mentor) -> None:
         """Register a member of any PIN (the host's or another)."""

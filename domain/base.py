@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, dataclass_transform
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, CanInitAggregate, CanMutateAggregate
@@ -37,7 +37,18 @@ def acting_as(metadata: CommandMetadata) -> Iterator[None]:
         _metadata.reset(token)
 
 
-class TenantAggregate(Aggregate):
+if TYPE_CHECKING:
+    # What eventsourcing does at run time, said to the type checker: an aggregate's annotated
+    # fields are its ``__init__``'s parameters, hence its creation event's fields.
+    @dataclass_transform(eq_default=False, field_specifiers=(field,))
+    class _DeclaredAggregate(Aggregate):
+        pass
+
+else:
+    _DeclaredAggregate = Aggregate
+
+
+class TenantAggregate(_DeclaredAggregate):
     """An aggregate that belongs to one PIN (tenant).
 
     Every event carries the tenant id, the pseudonymous actor and the correlation id of

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import field
 from datetime import date
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.domain import event
 
@@ -17,13 +18,24 @@ DEFAULT_MIN_GROUP_SIZE = 5
 DEFAULT_MAX_GROUP_SIZE = 6
 
 
-class Cohort(TenantAggregate):
+class Cohort(TenantAggregate, created_event_name="Planned"):
     """A round (about four months, five sessions per group) moving planning → running → closed.
 
     The cohort keeps the register of placements, so that "a mentee is in at most one
     group per round" and "a mentor leads at most their capacity of groups per round"
     are decided by one aggregate and saved atomically with the group they concern.
     """
+
+    name: str
+    starts_on: date
+    ends_on: date
+    planned_sessions: int
+    min_group_size: int
+    max_group_size: int
+    state: CohortState = field(default=CohortState.PLANNING, init=False)
+    group_ids: list[UUID] = field(default_factory=list, init=False)
+    mentee_groups: dict[UUID, UUID] = field(default_factory=dict, init=False)
+    mentor_groups: Counter[UUID] = field(default_factory=Counter, init=False)
 
     @classmethod
     def plan(
@@ -42,7 +54,6 @@ class Cohort(TenantAggregate):
         if not 1 <= min_group_size <= max_group_size <= 12:
             raise InvalidValue("group sizes must satisfy 1 <= minimum <= maximum <= 12.")
         return cls(
-            id=uuid4(),
             tenant_id=tenant_id,
             name=require_text("name", name),
             starts_on=starts_on,
@@ -52,28 +63,9 @@ class Cohort(TenantAggregate):
             max_group_size=max_group_size,
         )
 
-    @event("Planned")
-    def __init__(
-        self,
-        id: UUID,
-        tenant_id: UUID,
-        name: str,
-        starts_on: date,
-        ends_on: date,
-        planned_sessions: int,
-        min_group_size: int,
-        max_group_size: int,
-    ) -> None:
-        self.tenant_id = tenant_id
-        self.name = name
-        self.dates = DateRange(starts_on, ends_on)
-        self.planned_sessions = planned_sessions
-        self.min_group_size = min_group_size
-        self.max_group_size = max_group_size
-        self.state = CohortState.PLANNING
-        self.group_ids: list[UUID] = []
-        self.mentee_groups: dict[UUID, UUID] = {}
-        self.mentor_groups: Counter[UUID] = Counter()
+    @property
+    def dates(self) -> DateRange:
+        return DateRange(self.starts_on, self.ends_on)
 
     @property
     def is_closed(self) -> bool:
@@ -83,11 +75,12 @@ class Cohort(TenantAggregate):
         if self.is_closed:
             raise InvariantViolation(f"Cohort '{self.name}' is closed and accepts no changes.")
 
+    def _require_state(self, state: CohortState, rule: str) -> None:
+        if self.state != state:
+            raise InvariantViolation(f"{rule}; '{self.name}' is {self.state}.")
+
     def start(self) -> None:
-        if self.state != CohortState.PLANNING:
-            raise InvariantViolation(
-                f"Only a cohort in planning can start; '{self.name}' is {self.state}."
-            )
+        self._require_state(CohortState.PLANNING, "Only a cohort in planning can start")
         self._started()
 
     @event("Started")
@@ -95,10 +88,7 @@ class Cohort(TenantAggregate):
         self.state = CohortState.RUNNING
 
     def close(self) -> None:
-        if self.state != CohortState.RUNNING:
-            raise InvariantViolation(
-                f"Only a running cohort can close; '{self.name}' is {self.state}."
-            )
+        self._require_state(CohortState.RUNNING, "Only a running cohort can close")
         self._closed()
 
     @event("Closed")

@@ -24,30 +24,18 @@ class Session:
     attendance: dict[UUID, bool] = field(default_factory=dict)
 
 
-class Group(TenantAggregate):
+class Group(TenantAggregate, created_event_name="Formed"):
     """A mentoring group inside a cohort, led by exactly one mentor."""
 
-    @event("Formed")
-    def __init__(
-        self,
-        id: UUID,
-        tenant_id: UUID,
-        cohort_id: UUID,
-        name: str,
-        mentor_id: UUID,
-        min_size: int,
-        max_size: int,
-        planned_sessions: int,
-    ) -> None:
-        self.tenant_id = tenant_id
-        self.cohort_id = cohort_id
-        self.name = name
-        self.mentor_id = mentor_id
-        self.min_size = min_size
-        self.max_size = max_size
-        self.planned_sessions = planned_sessions
-        self.mentee_ids: list[UUID] = []
-        self.sessions: list[Session] = []
+    id: UUID  # chosen first: the cohort registers the group before it is formed
+    cohort_id: UUID
+    name: str
+    mentor_id: UUID
+    min_size: int
+    max_size: int
+    planned_sessions: int
+    mentee_ids: list[UUID] = field(default_factory=list, init=False)
+    sessions: list[Session] = field(default_factory=list, init=False)
 
     @property
     def is_under_min_size(self) -> bool:

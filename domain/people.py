@@ -6,9 +6,10 @@ applied by the enrolment use cases, which hold both); it is kept if the PIN's li
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import inspect
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import CanMutateAggregate, event
@@ -49,16 +50,39 @@ class Outcome:
 
 
 class Person(TenantAggregate):
-    """What mentors and mentees share: a name, a contact, completed trainings, consents."""
+    """What mentors and mentees share: a name, a contact, completed trainings, consents.
 
-    if TYPE_CHECKING:  # set by the subclasses' creation events; not an event field
-        trainings: list[Training]
-        name: PersonalData
-        email: PersonalData | None
+    The annotated fields without ``init=False`` are those of the subclass's ``Enrolled`` event,
+    in their stored order (eventsourcing makes the aggregate a dataclass and derives the event
+    from its ``__init__``); the others are set by later events.
+    """
+
+    name: PersonalData
+    email: PersonalData | None
+    profession: str
+    trainings: list[Training] = field(default_factory=list, init=False)
 
     # Not annotated: annotations of an aggregate class would become fields of its events.
     erased = False  # until the Erased event
     withdrawn = frozenset[Purpose]()  # purposes whose consent is withdrawn
+
+    @classmethod
+    def _given(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The ``Enrolled`` fields (``tenant_id`` first), given by position or name."""
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+        bound.apply_defaults()
+        return {name: value for name, value in bound.arguments.items() if name != "self"}
+
+    @staticmethod
+    def _checked(person_id: UUID, given: dict[str, Any]) -> dict[str, Any]:
+        """``given`` with what every person's enrolment checks the same way."""
+        return given | {
+            "id": person_id,
+            "name": PersonalData(person_id, require_text("name", given["name"])),
+            "email": _personal_data(person_id, "email", given["email"]),
+            "profession": require_text("profession", given["profession"]),
+            "languages": list(require_names("languages", given["languages"])),
+        }
 
     def trigger_event(
         self,
@@ -119,121 +143,62 @@ class Person(TenantAggregate):
         self.email = None
 
 
-class Mentor(Person):
+def _personal_data(
+    person_id: UUID, label: str, value: str | None, max_length: int = 200
+) -> PersonalData | None:
+    """An optional personal text of ``person_id``: None when not given."""
+    return (
+        PersonalData(person_id, require_text(label, value, max_length=max_length))
+        if value
+        else None
+    )
+
+
+class Mentor(Person, created_event_name="Enrolled"):
     """A volunteer of the PIN who leads groups of newcomers of their profession."""
 
+    id: UUID  # chosen at enrolment: the personal data names its subject
+    languages: list[str]
+    cultural_background: str
+    licence_status: LicenceStatus = LicenceStatus.NOT_REGULATED
+    capacity: int = 1
+
+    def __post_init__(self) -> None:
+        self.licence_status = LicenceStatus(self.licence_status)  # stored as its value
+
     @classmethod
-    def enrol(
-        cls,
-        tenant_id: UUID,
-        name: str,
-        email: str | None,
-        profession: str,
-        languages: list[str],
-        cultural_background: str,
-        licence_status: LicenceStatus = LicenceStatus.NOT_REGULATED,
-        capacity: int = 1,
-    ) -> Mentor:
-        if not 1 <= capacity <= MAX_CAPACITY:
+    def enrol(cls, *args: Any, **kwargs: Any) -> Mentor:
+        """Enrol a mentor: the fields of ``Enrolled`` (``tenant_id`` first), by position or name."""
+        given = cls._given(*args, **kwargs)
+        if not 1 <= given["capacity"] <= MAX_CAPACITY:
             raise InvalidValue(f"capacity must be between 1 and {MAX_CAPACITY} groups per round.")
-        mentor_id = uuid4()
-        return cls(
-            id=mentor_id,
-            tenant_id=tenant_id,
-            name=PersonalData(mentor_id, require_text("name", name)),
-            email=PersonalData(mentor_id, require_text("email", email)) if email else None,
-            profession=require_text("profession", profession),
-            languages=list(require_names("languages", languages)),
-            cultural_background=require_text("cultural background", cultural_background),
-            licence_status=LicenceStatus(licence_status),
-            capacity=capacity,
-        )
-
-    @event("Enrolled")
-    def __init__(
-        self,
-        id: UUID,
-        tenant_id: UUID,
-        name: PersonalData,
-        email: PersonalData | None,
-        profession: str,
-        languages: list[str],
-        cultural_background: str,
-        licence_status: LicenceStatus,
-        capacity: int,
-    ) -> None:
-        self.tenant_id = tenant_id
-        self.name = name
-        self.email = email
-        self.profession = profession
-        self.languages = list(languages)
-        self.cultural_background = cultural_background
-        self.licence_status = LicenceStatus(licence_status)
-        self.capacity = capacity
-        self.trainings: list[Training] = []
+        background = require_text("cultural background", given["cultural_background"])
+        return cls(**cls._checked(uuid4(), given) | {"cultural_background": background})
 
 
-class Mentee(Person):
+class Mentee(Person, created_event_name="Enrolled"):
     """A newcomer of the PIN looking for work in their profession."""
 
-    @classmethod
-    def enrol(
-        cls,
-        tenant_id: UUID,
-        name: str,
-        email: str | None,
-        profession: str,
-        origin: str,
-        languages: list[str],
-        english_level: EnglishLevel,
-        goals: str | None,
-        enrolled_on: date,
-    ) -> Mentee:
-        mentee_id = uuid4()
-        return cls(
-            id=mentee_id,
-            tenant_id=tenant_id,
-            name=PersonalData(mentee_id, require_text("name", name)),
-            email=PersonalData(mentee_id, require_text("email", email)) if email else None,
-            profession=require_text("profession", profession),
-            origin=require_text("origin", origin),
-            languages=list(require_names("languages", languages)),
-            english_level=EnglishLevel(english_level),
-            goals=(
-                PersonalData(mentee_id, require_text("goals", goals, max_length=2000))
-                if goals
-                else None
-            ),
-            enrolled_on=enrolled_on,
-        )
+    id: UUID  # chosen at enrolment: the personal data names its subject
+    origin: str
+    languages: list[str]
+    english_level: EnglishLevel
+    goals: PersonalData | None
+    enrolled_on: date
+    outcomes: list[Outcome] = field(default_factory=list, init=False)
+    rounds: dict[UUID, DateRange] = field(default_factory=dict, init=False)
+    follow_ups: dict[tuple[UUID, Checkpoint], FollowUp] = field(default_factory=dict, init=False)
 
-    @event("Enrolled")
-    def __init__(
-        self,
-        id: UUID,
-        tenant_id: UUID,
-        name: PersonalData,
-        email: PersonalData | None,
-        profession: str,
-        origin: str,
-        languages: list[str],
-        english_level: EnglishLevel,
-        goals: PersonalData | None,
-        enrolled_on: date,
-    ) -> None:
-        self.tenant_id = tenant_id
-        self.name = name
-        self.email = email
-        self.profession = profession
-        self.origin = origin
-        self.languages = list(languages)
-        self.english_level = EnglishLevel(english_level)
-        self.goals = goals
-        self.enrolled_on = enrolled_on
-        self.trainings: list[Training] = []
-        self.outcomes: list[Outcome] = []
-        self.rounds: dict[UUID, DateRange] = {}
-        self.follow_ups: dict[tuple[UUID, Checkpoint], FollowUp] = {}
+    def __post_init__(self) -> None:
+        self.english_level = EnglishLevel(self.english_level)  # stored as its value
+
+    @classmethod
+    def enrol(cls, *args: Any, **kwargs: Any) -> Mentee:
+        """Enrol a mentee: the fields of ``Enrolled`` (``tenant_id`` first), by position or name."""
+        mentee = cls._checked(uuid4(), cls._given(*args, **kwargs))
+        origin = require_text("origin", mentee["origin"])
+        goals = _personal_data(mentee["id"], "goals", mentee["goals"], max_length=2000)
+        return cls(**mentee | {"origin": origin, "goals": goals})
 
     def _forget_personal_data(self) -> None:
         super()._forget_personal_data()

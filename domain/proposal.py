@@ -20,9 +20,11 @@ from domain.base import TenantAggregate
 from domain.cohort import Cohort
 from domain.errors import InvalidValue, InvariantViolation
 from domain.group import Group, form_group
-from domain.matching import MatchingProblem, ProposedGroup, violations
-from domain.matching_explanations import Evaluation, GroupExplanation, evaluate
+from domain.matching.explanations import Evaluation, GroupExplanation, evaluate
+from domain.matching.problem import MatchingProblem, violations
+from domain.matching.profiles import ProposedGroup
 from domain.people import Mentee, Mentor
+from domain.records import Record
 from domain.values import require_text
 
 MAX_MOVES = 100
@@ -35,7 +37,7 @@ class ProposalState(StrEnum):
 
 
 @dataclass(frozen=True)
-class SolverReport:
+class SolverReport(Record):
     """How the groups were found: the method, its status and how close to the best it is."""
 
     method: str  # "milp" (exact integer program) or "greedy"
@@ -46,31 +48,6 @@ class SolverReport:
     gap: float | None  # (bound - score) / bound; 0 when proven optimal
     seconds: float
     time_limit: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "status": self.status,
-            "score": self.score,
-            "greedy_score": self.greedy_score,
-            "bound": self.bound,
-            "gap": self.gap,
-            "seconds": self.seconds,
-            "time_limit": self.time_limit,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SolverReport:
-        return cls(
-            d["method"],
-            d["status"],
-            int(d["score"]),
-            int(d["greedy_score"]),
-            None if d["bound"] is None else float(d["bound"]),
-            None if d["gap"] is None else float(d["gap"]),
-            float(d["seconds"]),
-            float(d["time_limit"]),
-        )
 
 
 @dataclass(frozen=True)

@@ -6,32 +6,22 @@ from datetime import datetime
 
 import strawberry
 
+from gateway.conversion import FromRow
+from gateway.permissions import Coordinators, SignedIn
 from gateway.resolvers import found, run_use_case
 from gateway.types import Ctx, Pin, parse_id
 from projections import queries as q
 from services import access
-from services.context import Role
 
 
 @strawberry.type
-class ApiKey:
+class ApiKey(FromRow):
     id: strawberry.ID
     name: str
     role: str
     created_at: datetime
     expires_at: datetime | None
     revoked: bool
-
-    @classmethod
-    def of(cls, row: q.ApiKeyRow) -> ApiKey:
-        return cls(
-            id=strawberry.ID(row.id),
-            name=row.name,
-            role=row.role,
-            created_at=datetime.fromisoformat(row.created_at),
-            expires_at=datetime.fromisoformat(row.expires_at) if row.expires_at else None,
-            revoked=row.revoked,
-        )
 
 
 @strawberry.type
@@ -51,14 +41,16 @@ class ApiKeyPayload:
 
 @strawberry.type
 class AccessQuery:
-    @strawberry.field(description="Your PIN's API keys (coordinator).")
+    @strawberry.field(
+        description="Your PIN's API keys (coordinator).", permission_classes=[Coordinators]
+    )
     async def api_keys(self, info: Ctx) -> list[ApiKey]:
-        caller = info.context.reader(Role.COORDINATOR)
-        return [ApiKey.of(r) for r in await info.context.read(q.api_keys, str(caller.tenant_id))]
+        return [ApiKey.of(r) for r in await info.context.read(q.api_keys, info.context.tenant)]
 
-    @strawberry.field(description="Every PIN on the platform (names are public).")
+    @strawberry.field(
+        description="Every PIN on the platform (names are public).", permission_classes=[SignedIn]
+    )
     async def pins(self, info: Ctx) -> list[Pin]:
-        info.context.principal()
         return [Pin.of(r) for r in await info.context.read(q.pins)]
 
 

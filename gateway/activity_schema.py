@@ -8,6 +8,7 @@ from datetime import datetime
 
 import strawberry
 
+from gateway.conversion import FromRow
 from gateway.types import Ctx
 from projections import queries as q
 from services.context import Role
@@ -16,7 +17,7 @@ POLL_SECONDS = 0.2
 
 
 @strawberry.type
-class Activity:
+class Activity(FromRow, renamed={"record_id": "aggregate_id"}):
     position: int = strawberry.field(description="Store position of the event.")
     event_type: str
     record_id: strawberry.ID = strawberry.field(description="The record the event changed.")
@@ -37,11 +38,6 @@ class ActivitySubscription:
             rows = await info.context.read(q.activity_after, tenant, last)
             for row in rows:
                 last = row.position
-                yield Activity(
-                    position=row.position,
-                    event_type=row.event_type,
-                    record_id=strawberry.ID(row.aggregate_id),
-                    occurred_at=datetime.fromisoformat(row.occurred_at),
-                )
+                yield Activity.of(row)
             if not rows:
                 await asyncio.sleep(POLL_SECONDS)

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from starlette.requests import HTTPConnection
 
-from gateway.audit_trail import public_key_document
+from gateway.audit.trail import public_key_document
 from gateway.auth import Authenticator
 from gateway.bootstrap import Platform
 from gateway.consistency import ConsistencyWaits

@@ -13,28 +13,40 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any, TypeVar
 
 import anyio.to_thread
 import strawberry
 
 from domain.audit.checkpoint import SignedCheckpoint
 from domain.audit.records import GLOBAL_TREE
-from gateway.audit_trail import AuditTrail, NoCheckpoint
+from gateway.audit.trail import AuditTrail, NoCheckpoint
+from gateway.conversion import FromRow
+from gateway.permissions import ProofReaders, ReportReaders
 from gateway.types import Ctx
 from projections import queries as q
-from projections.audit_log import UnknownTreeSize
+from projections.audit.rows import UnknownTreeSize
 from services.audit_signing import CheckpointSigner, SigningKeyError
-from services.context import Role, TenantContext
+from services.context import Role
 from services.errors import BadInput, Forbidden, NotFound
 
-PROOF_ROLES = (Role.FUNDER, Role.COORDINATOR)
 SIGNING_ROLES = (Role.ADMIN, Role.COORDINATOR)
-REPORT_ROLES = (Role.FUNDER, Role.NETWORK, Role.COORDINATOR)
+D = TypeVar("D", bound=FromRow)
 
 
 def _document(data: dict[str, Any]) -> str:
     return json.dumps(data, sort_keys=True)
+
+
+def _of_document(kind: type[D], data: dict[str, Any]) -> D:
+    """A checkpoint or proof from its JSON document: the same-named values, and the document."""
+    return kind.of(SimpleNamespace(**data), document=_document(data))
+
+
+def _checkpoint(signed: SignedCheckpoint) -> AuditCheckpoint:
+    return _of_document(AuditCheckpoint, signed.to_json())
 
 
 @strawberry.type
@@ -46,7 +58,7 @@ class AuditPublicKey:
 
 
 @strawberry.type
-class AuditCheckpoint:
+class AuditCheckpoint(FromRow):
     tree: str = strawberry.field(description="'global', or the tenant id of a PIN's tree.")
     origin: str
     tree_size: int
@@ -57,24 +69,9 @@ class AuditCheckpoint:
     note: str = strawberry.field(description="The signed text: origin, size, root, time.")
     document: str = strawberry.field(description="JSON for `mentoring audit verify`.")
 
-    @classmethod
-    def of(cls, signed: SignedCheckpoint) -> AuditCheckpoint:
-        data = signed.to_json()
-        return cls(
-            tree=signed.tree,
-            origin=data["origin"],
-            tree_size=signed.tree_size,
-            root_hash=data["root_hash"],
-            issued_at=data["issued_at"],
-            key_id=signed.key_id,
-            signature=data["signature"],
-            note=data["note"],
-            document=_document(data),
-        )
-
 
 @strawberry.type
-class InclusionProof:
+class InclusionProof(FromRow):
     tree: str
     position: int = strawberry.field(description="Store position of the event.")
     leaf_index: int
@@ -86,7 +83,7 @@ class InclusionProof:
 
 
 @strawberry.type
-class ConsistencyProof:
+class ConsistencyProof(FromRow):
     tree: str
     old_size: int
     new_size: int
@@ -174,7 +171,7 @@ def _report(
             for s in document["sections"]
         ],
         document=text,
-        checkpoint=AuditCheckpoint.of(signed) if signed else None,
+        checkpoint=_checkpoint(signed) if signed else None,
         signature=base64.b64encode(signer.sign_report(text)).decode() if signer else None,
     )
 
@@ -193,9 +190,9 @@ def _trail(info: Ctx) -> AuditTrail:
     return trail
 
 
-def _tree(info: Ctx, caller: TenantContext, pin: str | None) -> str:
+def _tree(info: Ctx, pin: str | None) -> str:
     """The tree asked for, if the caller may read it."""
-    tree = _trail(info).tree(pin)
+    caller, tree = info.context.principal(), _trail(info).tree(pin)
     if caller.role == Role.COORDINATOR and tree not in (GLOBAL_TREE, str(caller.tenant_id)):
         raise Forbidden("A coordinator may read the global tree and their own PIN's tree only.")
     return tree
@@ -210,6 +207,11 @@ def _answer(work: Any) -> Any:
         raise NotFound("audit record", str(error).rstrip(".")) from None
 
 
+async def _proven(kind: type[D], document: Callable[[], dict[str, Any]]) -> D:
+    """A proof: its document, worked out on a worker thread."""
+    return _of_document(kind, await anyio.to_thread.run_sync(_answer, document))
+
+
 @strawberry.type
 class AuditQuery:
     @strawberry.field(description="The Ed25519 key that signs audit checkpoints (public).")
@@ -222,71 +224,55 @@ class AuditQuery:
             pem=signer.public_key_pem,
         )
 
-    @strawberry.field(description="Signed checkpoints of the global tree or a PIN's (by slug).")
+    @strawberry.field(
+        description="Signed checkpoints of the global tree or a PIN's (by slug).",
+        permission_classes=[ProofReaders],
+    )
     async def audit_checkpoints(
         self, info: Ctx, pin: str | None = None, first: int = 20
     ) -> list[AuditCheckpoint]:
-        caller = info.context.reader(*PROOF_ROLES)
-        tree = _tree(info, caller, pin)
+        tree = _tree(info, pin)
         limit = max(1, min(first, 100))
         signed = await anyio.to_thread.run_sync(_trail(info).log.checkpoints, tree, limit)
-        return [AuditCheckpoint.of(c) for c in signed]
+        return [_checkpoint(c) for c in signed]
 
     @strawberry.field(
         description="Proof that the event at a store position is in the tree of `treeSize` "
-        "leaves (default: the latest checkpoint)."
+        "leaves (default: the latest checkpoint).",
+        permission_classes=[ProofReaders],
     )
     async def inclusion_proof(
         self, info: Ctx, position: int, tree_size: int | None = None, pin: str | None = None
     ) -> InclusionProof:
-        caller = info.context.reader(*PROOF_ROLES)
-        tree, trail = _tree(info, caller, pin), _trail(info)
+        caller, tree, trail = info.context.principal(), _tree(info, pin), _trail(info)
         if caller.role == Role.COORDINATOR:
             leaf = await anyio.to_thread.run_sync(trail.log.leaf_at, position)
             if leaf is None or leaf.tenant_id != str(caller.tenant_id):
                 raise NotFound("event", position)
-        data = await anyio.to_thread.run_sync(
-            lambda: _answer(lambda: trail.inclusion_document(tree, position, tree_size))
-        )
-        return InclusionProof(
-            tree=tree,
-            position=position,
-            leaf_index=data["leaf_index"],
-            tree_size=data["tree_size"],
-            leaf_hash=data["leaf_hash"],
-            root_hash=data["root_hash"],
-            path=data["path"],
-            document=_document(data),
+        return await _proven(
+            InclusionProof, lambda: trail.inclusion_document(tree, position, tree_size)
         )
 
     @strawberry.field(
         description="Proof that the tree of `oldSize` leaves is a prefix of the tree of "
-        "`newSize` (default: the latest checkpoint)."
+        "`newSize` (default: the latest checkpoint).",
+        permission_classes=[ProofReaders],
     )
     async def consistency_proof(
         self, info: Ctx, old_size: int, new_size: int | None = None, pin: str | None = None
     ) -> ConsistencyProof:
-        caller = info.context.reader(*PROOF_ROLES)
-        tree, trail = _tree(info, caller, pin), _trail(info)
-        data = await anyio.to_thread.run_sync(
-            lambda: _answer(lambda: trail.consistency_document(tree, old_size, new_size))
-        )
-        return ConsistencyProof(
-            tree=tree,
-            old_size=data["old_size"],
-            new_size=data["new_size"],
-            old_root=data["old_root"],
-            new_root=data["new_root"],
-            path=data["path"],
-            document=_document(data),
+        tree, trail = _tree(info, pin), _trail(info)
+        return await _proven(
+            ConsistencyProof, lambda: trail.consistency_document(tree, old_size, new_size)
         )
 
     @strawberry.field(
         description="Per cohort, round and programme, per PIN and in total, computed from "
-        "the latest signed checkpoint. Across PINs, small cells are suppressed."
+        "the latest signed checkpoint. Across PINs, small cells are suppressed.",
+        permission_classes=[ReportReaders],
     )
     async def funder_report(self, info: Ctx) -> FunderReport:
-        caller = info.context.reader(*REPORT_ROLES)
+        caller = info.context.principal()
         info.context.cacheable = False  # a new checkpoint changes the answer, not the projection
         trail = _trail(info)
         tenant = str(caller.tenant_id) if caller.role == Role.COORDINATOR else None
@@ -317,4 +303,4 @@ class AuditMutation:
         if tree != GLOBAL_TREE and await info.context.read(q.pin, tree) is None:
             raise NotFound("PIN", pin)  # signs no tree of a PIN that does not exist
         signed = await anyio.to_thread.run_sync(trail.issue_checkpoint, tree)
-        return AuditCheckpoint.of(signed)
+        return _checkpoint(signed)

@@ -221,8 +221,7 @@ def _is_canonical_id(subject: str) -> bool:
         return False
 
 
-def _timestamp(iso: str) -> float:
+def _timestamp(moment: datetime) -> float:
     """Seconds since the epoch; a time without a timezone (keys issued before expiries had to
     name one) is read as UTC, the same on every gateway."""
-    moment = datetime.fromisoformat(iso)
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()

@@ -7,31 +7,30 @@ A round ends on its cohort's ``endsOn``; see ``domain/follow_ups.py``.
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 import strawberry
 
 from domain.follow_ups import Checkpoint
 from domain.values import OutcomeKind
-from gateway.resolvers import consistent, found, run_use_case
-from gateway.types import (
-    Connection,
-    Ctx,
-    Outcome,
-    check_first,
-    decode_cursor,
-    parse_id,
-    to_connection,
-)
+from gateway.conversion import FromRow
+from gateway.extensions import ConsistentWith
+from gateway.permissions import Coordinators
+from gateway.resolvers import found, read_page, run_use_case
+from gateway.types import Connection, Ctx, Outcome, parse_id
 from projections import follow_up_queries as fq
 from services import commands as c
 from services import follow_up_use_cases as fu
-from services.context import Role
 
 strawberry.enum(Checkpoint, name="FollowUpCheckpoint", description="Months after the round.")
 
 
+def _recorded(root: FollowUp) -> bool:
+    return root.recorded_on is not None
+
+
 @strawberry.type(description="A mentee's follow-up after one of their rounds.")
-class FollowUp:
+class FollowUp(FromRow, renamed={"round_ended_on": "round_ends_on", "checkpoint": "months"}):
     mentee_id: strawberry.ID
     mentee_name: str
     cohort_id: strawberry.ID
@@ -39,7 +38,7 @@ class FollowUp:
     round_ended_on: date | None
     checkpoint: Checkpoint
     due_on: date
-    recorded: bool
+    recorded: bool = strawberry.field(resolver=_recorded)
     recorded_on: date | None
     outcome: Outcome | None = strawberry.field(
         description="The outcome recorded at this follow-up; null: none (or not yet recorded)."
@@ -49,30 +48,20 @@ class FollowUp:
         "contact them."
     )
 
-    @classmethod
-    def of(cls, row: fq.FollowUpRow) -> FollowUp:
-        outcome = None
-        if row.outcome_id and row.outcome_kind and row.outcome_occurred_on:
-            outcome = Outcome(
-                id=strawberry.ID(row.outcome_id),
-                kind=OutcomeKind(row.outcome_kind),
-                occurred_on=date.fromisoformat(row.outcome_occurred_on),
-                evidence=row.outcome_evidence or "",
-                cohort_id=strawberry.ID(row.cohort_id),
-            )
-        return cls(
-            mentee_id=strawberry.ID(row.mentee_id),
-            mentee_name=row.mentee_name,
-            cohort_id=strawberry.ID(row.cohort_id),
-            cohort_name=row.cohort_name,
-            round_ended_on=date.fromisoformat(row.round_ends_on) if row.round_ends_on else None,
-            checkpoint=Checkpoint(row.months),
-            due_on=date.fromisoformat(row.due_on),
-            recorded=row.recorded_on is not None,
-            recorded_on=date.fromisoformat(row.recorded_on) if row.recorded_on else None,
-            outcome=outcome,
-            contact_allowed=row.contact_allowed,
+
+def _follow_up_of(row: fq.FollowUpRow) -> FollowUp:
+    """The follow-up, with the outcome recorded at it (its columns are ``outcome_*``)."""
+    outcome = None
+    if row.outcome_id and row.outcome_kind and row.outcome_occurred_on:
+        recorded = SimpleNamespace(
+            id=row.outcome_id,
+            kind=row.outcome_kind,
+            occurred_on=row.outcome_occurred_on,
+            evidence=row.outcome_evidence or "",
+            cohort_id=row.cohort_id,
         )
+        outcome = Outcome.of(recorded)
+    return FollowUp.of(row, outcome=outcome)
 
 
 @strawberry.input
@@ -105,14 +94,16 @@ async def _follow_up(info: Ctx, mentee_id: str, cohort_id: str, checkpoint: Chec
     row = await info.context.read(
         fq.follow_up, info.context.tenant, mentee_id, cohort_id, Checkpoint(checkpoint).value
     )
-    return FollowUp.of(found(row, "follow-up", f"{mentee_id}/{cohort_id}/{checkpoint.name}"))
+    return _follow_up_of(found(row, "follow-up", f"{mentee_id}/{cohort_id}/{checkpoint.name}"))
 
 
 @strawberry.type
 class FollowUpQuery:
     @strawberry.field(
         description="Follow-ups due on or before dueBy (default: today), the earliest first; "
-        "those already recorded only with includeRecorded (coordinator)."
+        "those already recorded only with includeRecorded (coordinator).",
+        permission_classes=[Coordinators],
+        extensions=[ConsistentWith()],
     )
     async def follow_ups_due(
         self,
@@ -121,33 +112,28 @@ class FollowUpQuery:
         include_recorded: bool = False,
         first: int = 50,
         after: str | None = None,
-        consistent_with: int | None = None,
     ) -> Connection[FollowUp]:
-        await consistent(info, consistent_with)
-        caller = info.context.reader(Role.COORDINATOR)
         if due_by is None:  # due by today: the date changes the answer, not the projection
             info.context.cacheable = False
-        page = await info.context.read(
+        due = str(due_by or date.today())
+        return await read_page(
+            info,
             fq.follow_ups_due,
-            str(caller.tenant_id),
-            str(due_by or date.today()),
+            _follow_up_of,
+            first,
+            after,
+            due,
             include_recorded=include_recorded,
-            first=check_first(first),
-            after=decode_cursor(after),
         )
-        return to_connection(page, FollowUp.of)
 
-    @strawberry.field(description="One follow-up of a mentee's round (coordinator).")
+    @strawberry.field(
+        description="One follow-up of a mentee's round (coordinator).",
+        permission_classes=[Coordinators],
+        extensions=[ConsistentWith()],
+    )
     async def follow_up(
-        self,
-        info: Ctx,
-        mentee_id: strawberry.ID,
-        cohort_id: strawberry.ID,
-        checkpoint: Checkpoint,
-        consistent_with: int | None = None,
+        self, info: Ctx, mentee_id: strawberry.ID, cohort_id: strawberry.ID, checkpoint: Checkpoint
     ) -> FollowUp:
-        await consistent(info, consistent_with)
-        info.context.reader(Role.COORDINATOR)
         mentee, cohort = parse_id(mentee_id, "menteeId"), parse_id(cohort_id, "cohortId")
         return await _follow_up(info, str(mentee), str(cohort), checkpoint)
 

@@ -6,8 +6,11 @@ checked per row, so a bad row is reported with its line instead of refusing the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import strawberry
 
+from gateway.conversion import FromRow
 from gateway.resolvers import run_use_case
 from gateway.types import Ctx
 from services import imports
@@ -46,13 +49,13 @@ class MentorImportRow:
 
 
 @strawberry.type
-class ImportRowProblem:
+class ImportRowProblem(FromRow):
     line: int
     message: str
 
 
 @strawberry.type(description="What an import did; with any problem, nothing was imported.")
-class ImportReport:
+class ImportReport(FromRow):
     rows: int
     imported: int
     already_imported: bool = strawberry.field(
@@ -65,8 +68,21 @@ class ImportReport:
     )
 
 
-def _line(given: int | None, place: int) -> int:
-    return given if given is not None else place
+def _rows(
+    kind: type[imports.MenteeRow | imports.MentorRow],
+    rows: Sequence[MenteeImportRow | MentorImportRow],
+) -> tuple[imports.MenteeRow | imports.MentorRow, ...]:
+    """The rows as the use case takes them; a row's line is its place unless given."""
+    return tuple(
+        kind(
+            **{
+                **vars(row),
+                "line": place if row.line is None else row.line,
+                "languages": tuple(row.languages),
+            }
+        )
+        for place, row in enumerate(rows, start=1)
+    )
 
 
 async def _import(
@@ -75,13 +91,7 @@ async def _import(
     command = imports.ImportPeople(rows=rows, dry_run=dry_run)
     _, report = await run_use_case(info, imports.import_people, command)
     assert isinstance(report, imports.ImportReport)
-    return ImportReport(
-        rows=report.rows,
-        imported=report.imported,
-        already_imported=report.already_imported,
-        problems=[ImportRowProblem(line=p.line, message=p.message) for p in report.problems],
-        position=report.position,
-    )
+    return ImportReport.of(report)
 
 
 @strawberry.type
@@ -94,37 +104,10 @@ class ImportMutation:
     async def import_mentees(
         self, info: Ctx, rows: list[MenteeImportRow], dry_run: bool = False
     ) -> ImportReport:
-        made = tuple(
-            imports.MenteeRow(
-                line=_line(row.line, place),
-                name=row.name,
-                profession=row.profession,
-                origin=row.origin,
-                languages=tuple(row.languages),
-                english_level=row.english_level,
-                enrolled_on=row.enrolled_on,
-                email=row.email,
-                goals=row.goals,
-            )
-            for place, row in enumerate(rows, start=1)
-        )
-        return await _import(info, made, dry_run)
+        return await _import(info, _rows(imports.MenteeRow, rows), dry_run)
 
     @strawberry.mutation(description="Enrol a list of mentors, all or none (as importMentees).")
     async def import_mentors(
         self, info: Ctx, rows: list[MentorImportRow], dry_run: bool = False
     ) -> ImportReport:
-        made = tuple(
-            imports.MentorRow(
-                line=_line(row.line, place),
-                name=row.name,
-                profession=row.profession,
-                languages=tuple(row.languages),
-                cultural_background=row.cultural_background,
-                licence_status=row.licence_status,
-                capacity=row.capacity,
-                email=row.email,
-            )
-            for place, row in enumerate(rows, start=1)
-        )
-        return await _import(info, made, dry_run)
+        return await _import(info, _rows(imports.MentorRow, rows), dry_run)

@@ -18,17 +18,18 @@ from strawberry.scalars import JSON
 
 from domain.privacy import Purpose
 from gateway.context import RequestContext
+from gateway.conversion import FromRow
+from gateway.permissions import Coordinators
 from gateway.resolvers import found, run_use_case
 from gateway.types import Ctx, parse_id
 from projections import privacy_queries as pq
 from services import privacy_use_cases as pu
-from services.context import Role
 
 strawberry.enum(Purpose, name="ConsentPurpose")
 
 
 @strawberry.type
-class Consent:
+class Consent(FromRow):
     purpose: Purpose
     given: bool
     recorded_at: datetime | None = strawberry.field(
@@ -36,30 +37,17 @@ class Consent:
     )
 
 
+def _erased(root: PersonPrivacy) -> bool:
+    return root.erased_at is not None
+
+
 @strawberry.type
-class PersonPrivacy:
+class PersonPrivacy(FromRow):
     person_id: strawberry.ID
     kind: str = strawberry.field(description="mentee or mentor")
-    erased: bool
+    erased: bool = strawberry.field(resolver=_erased)
     erased_at: datetime | None
     consents: list[Consent]
-
-    @classmethod
-    def of(cls, row: pq.PrivacyRow) -> PersonPrivacy:
-        return cls(
-            person_id=strawberry.ID(row.person_id),
-            kind=row.kind,
-            erased=row.erased_at is not None,
-            erased_at=datetime.fromisoformat(row.erased_at) if row.erased_at else None,
-            consents=[
-                Consent(
-                    purpose=Purpose(c.purpose),
-                    given=c.given,
-                    recorded_at=datetime.fromisoformat(c.recorded_at) if c.recorded_at else None,
-                )
-                for c in row.consents
-            ],
-        )
 
 
 @strawberry.type
@@ -76,7 +64,7 @@ async def _privacy(info: Ctx, person_id: UUID) -> PersonPrivacy:
 
 def _export(context: RequestContext, person_id: UUID) -> dict[str, Any]:
     """Everything held about the person: their events (opened) and their read-model rows."""
-    caller = context.reader(Role.COORDINATOR)
+    caller = context.principal()
     record = pu.person_record(context.platform.store, person_id, caller)
     rows = context.read_here(pq.rows_about, str(caller.tenant_id), str(person_id))
     document = {**record, "read_models": rows}
@@ -85,14 +73,17 @@ def _export(context: RequestContext, person_id: UUID) -> dict[str, Any]:
 
 @strawberry.type
 class PrivacyQuery:
-    @strawberry.field(description="A person's consents and whether they were erased (coordinator).")
+    @strawberry.field(
+        description="A person's consents and whether they were erased (coordinator).",
+        permission_classes=[Coordinators],
+    )
     async def person_privacy(self, info: Ctx, person_id: strawberry.ID) -> PersonPrivacy:
-        info.context.reader(Role.COORDINATOR)
         return await _privacy(info, parse_id(person_id, "personId"))
 
     @strawberry.field(
         description="Access export: everything the platform holds about one person, as JSON "
-        "(their events with personal fields opened, and every read-model row about them)."
+        "(their events with personal fields opened, and every read-model row about them).",
+        permission_classes=[Coordinators],
     )
     async def personal_data_export(self, info: Ctx, person_id: strawberry.ID) -> JSON:
         ident = parse_id(person_id, "personId")

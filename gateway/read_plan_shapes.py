@@ -105,7 +105,7 @@ _OUTCOME = {
     "kind": _enum("{t}.kind", OutcomeKind),
     "occurredOn": "{t}.occurred_on",
     "evidence": "{t}.evidence",
-    "cohortId": "nullif({t}.cohort_id, '')",  # Outcome.of: an empty id is no cohort
+    "cohortId": "nullif({t}.cohort_id, '')",  # as gateway.conversion: an empty id is none
 }
 
 # Nested fields: GraphQL name -> builder of the SQL expression of its value, given the

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -12,14 +12,14 @@ from gateway import idempotency
 from gateway.bootstrap import Platform
 from gateway.consistency import Stale
 from gateway.errors import BadInputError
-from gateway.types import Ctx
+from gateway.types import Connection, Ctx, check_first, decode_cursor, parse_id, to_connection
 from services import use_cases as uc
 from services.context import TenantContext
 from services.errors import NotFound
 from services.store import AlreadyApplied, MentoringStore
 
-log = logging.getLogger(__name__)
 R = TypeVar("R")
+N = TypeVar("N")
 MAX_LIST = 20
 
 
@@ -55,7 +55,8 @@ async def run_use_case(
     caller = info.context.principal()
     platform = info.context.platform
     made = idempotency.request(info.context.idempotency_key, caller, use_case, command)
-    changed = await anyio.to_thread.run_sync(_run_once, platform, use_case, command, caller, made)
+    run = partial(_run_and_publish, platform, use_case, command, caller)
+    changed = await anyio.to_thread.run_sync(_run_once, platform, run, made)
     info.context.saved[str(info.path.key)] = changed.position  # from now on, errors say so
     if not await _caught_up(info, changed.position):
         raise Stale(
@@ -79,21 +80,17 @@ async def _caught_up(info: Ctx, position: int) -> bool:
 
 
 def _run_once(
-    platform: Platform,
-    use_case: Callable[[MentoringStore, Any, TenantContext], uc.Changed],
-    command: object,
-    caller: TenantContext,
-    made: idempotency.Request | None,
+    platform: Platform, run: Callable[[], uc.Changed], made: idempotency.Request | None
 ) -> uc.Changed:
     """The use case, once per Idempotency-Key: a retry gets what the first request changed."""
     if made is None:
-        return _run_and_publish(platform, use_case, command, caller)
+        return run()
     earlier = idempotency.answered(platform, made)
     if earlier is not None:
         return earlier
     try:
         with platform.store.request(made.key):
-            changed = _run_and_publish(platform, use_case, command, caller)
+            changed = run()
     except AlreadyApplied:  # at the same moment, or before its answer was kept
         earlier = idempotency.answered(platform, made)
         if earlier is None:
@@ -111,16 +108,34 @@ def _run_and_publish(
 ) -> uc.Changed:
     """The use case, then (embedded) its events published at once, not at the next poll."""
     changed = use_case(platform.store, command, caller)
-    if platform.relay is not None:
-        try:
-            platform.relay.pump()
-        except Exception:
-            log.exception("relay: publishing failed; the relay's own thread retries")
+    platform.publish_pending()
     return changed
 
 
 async def read_own(
-    info: Ctx, query: Callable[..., R | None], caller: TenantContext, ident: object, kind: str
+    info: Ctx, query: Callable[..., R | None], kind: str, ident: object, *args: object
 ) -> R:
-    """The row ``ident`` of the caller's PIN, else NOT_FOUND."""
-    return found(await info.context.read(query, str(caller.tenant_id), str(ident)), kind, ident)
+    """The row ``ident`` (an id, checked) of the caller's PIN, else NOT_FOUND."""
+    key = str(parse_id(str(ident), "id"))
+    return found(await info.context.read(query, info.context.tenant, key, *args), kind, ident)
+
+
+async def read_page(
+    info: Ctx,
+    query: Callable[..., Any],
+    convert: Callable[[Any], N],
+    first: int,
+    after: str | None,
+    *args: object,
+    **filters: object,
+) -> Connection[N]:
+    """A page of the caller's PIN's rows (``first`` after the cursor ``after``), converted."""
+    page = await info.context.read(
+        query,
+        info.context.tenant,
+        *args,
+        first=check_first(first),
+        after=decode_cursor(after),
+        **filters,
+    )
+    return to_connection(page, convert)

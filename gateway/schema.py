@@ -43,21 +43,27 @@ MAX_FIELDS = 5000  # fields of an operation with every fragment spread expanded
 # A 25th of it is still far more than any real document needs.
 overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = 20_000
 
-# Each capability adds its root types here.
-QUERIES: tuple[type, ...] = (TenantQuery, AccessQuery, StatisticsQuery, AuditQuery)
-QUERIES += (MatchingQuery,)
-MUTATIONS: tuple[type, ...] = (TenantMutation, AccessMutation, AuditMutation)
-MUTATIONS += (MatchingMutation,)
-QUERIES += (PrivacyQuery,)
-MUTATIONS += (PrivacyMutation, StatisticsMutation)
-MUTATIONS += (ImportMutation,)
-QUERIES += (FollowUpQuery,)
-MUTATIONS += (FollowUpMutation,)
-
+# The capabilities' root types, in the order their fields stand in the schema.
+QUERIES: tuple[type, ...] = (
+    TenantQuery,
+    AccessQuery,
+    StatisticsQuery,
+    AuditQuery,
+    MatchingQuery,
+    PrivacyQuery,
+    FollowUpQuery,
+)
+MUTATIONS: tuple[type, ...] = (
+    TenantMutation,
+    AccessMutation,
+    AuditMutation,
+    MatchingMutation,
+    PrivacyMutation,
+    StatisticsMutation,
+    ImportMutation,
+    FollowUpMutation,
+)
 SUBSCRIPTIONS: tuple[type, ...] = (ActivitySubscription,)
-
-Query = merge_types("Query", QUERIES)
-Mutation = merge_types("Mutation", MUTATIONS)
 
 
 class CachedParser(ParserCache):
@@ -119,8 +125,8 @@ def build_schema(
     if planned:
         extensions.append(planned_reads())
     return MentoringSchema(
-        query=Query,
-        mutation=Mutation,
+        query=merge_types("Query", QUERIES),
+        mutation=merge_types("Mutation", MUTATIONS),
         subscription=merge_types("Subscription", SUBSCRIPTIONS),
         extensions=extensions,
     )

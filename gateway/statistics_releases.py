@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from domain.audit.records import GLOBAL_TREE
-from projections.audit_log import AuditLog
+from projections.audit.log import AuditLog
 from projections.database import ReadModels
 from projections.statistics import (
     Dimension,

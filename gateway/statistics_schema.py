@@ -8,9 +8,10 @@ import anyio.to_thread
 import strawberry
 
 from gateway.context import read_off_loop
+from gateway.conversion import FromRow
+from gateway.permissions import Admins
 from gateway.types import Ctx
-from projections.statistics import Dimension, Release, network_statistics
-from services.context import Role
+from projections.statistics import Dimension, network_statistics
 
 strawberry.enum(Dimension, name="StatisticsDimension")
 
@@ -34,7 +35,7 @@ class StatisticsCell:
 
 
 @strawberry.type
-class StatisticsRelease:
+class StatisticsRelease(FromRow):
     id: int
     released_at: datetime
     position: int = strawberry.field(description="Store position the counts include.")
@@ -43,17 +44,6 @@ class StatisticsRelease:
         description="Size of the signed global audit checkpoint the release is tied to."
     )
     checkpoint_root: str | None = strawberry.field(description="Its root hash (hex).")
-
-    @classmethod
-    def of(cls, release: Release) -> StatisticsRelease:
-        return cls(
-            id=release.id,
-            released_at=datetime.fromisoformat(release.released_at),
-            position=release.position,
-            threshold=release.threshold,
-            checkpoint_tree_size=release.checkpoint_tree_size,
-            checkpoint_root=release.checkpoint_root,
-        )
 
 
 def _values(values: dict[str, int | None]) -> list[MetricValue]:
@@ -114,10 +104,10 @@ class StatisticsQuery:
 class StatisticsMutation:
     @strawberry.mutation(
         description="Release the statistics as they are now (platform admin). Releases also "
-        "follow the audit checkpoints on a schedule (MENTORING_STATISTICS_RELEASE_INTERVAL)."
+        "follow the audit checkpoints on a schedule (MENTORING_STATISTICS_RELEASE_INTERVAL).",
+        permission_classes=[Admins],
     )
     async def release_network_statistics(self, info: Ctx) -> StatisticsRelease:
-        info.context.reader(Role.ADMIN)
         trail = info.context.platform.audit
         assert trail is not None  # the platform always builds its audit trail
         release = await anyio.to_thread.run_sync(trail.releases.release)

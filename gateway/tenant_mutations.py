@@ -2,67 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
 
 import strawberry
 
-from domain.values import EnglishLevel, LicenceStatus, OutcomeKind
+from domain.values import OutcomeKind
+from gateway.inputs import CommandInput
 from gateway.resolvers import found, read_own, run_use_case, short_list
-from gateway.types import (
-    Cohort,
-    Ctx,
-    Group,
-    Mentee,
-    Mentor,
-    Pin,
-    SharedActivity,
-    parse_id,
-)
+from gateway.types import Cohort, Ctx, Group, Mentee, Mentor, Pin, SharedActivity, parse_id
 from projections import queries as q
 from services import commands as c
 from services import use_cases as uc
 
-
-@strawberry.input
-class RegisterPinInput:
-    slug: str
-    name: str
-    communities: list[str]
-    professions: list[str]
-
-
-@strawberry.input
-class EnrolMentorInput:
-    name: str
-    profession: str
-    languages: list[str]
-    cultural_background: str
-    email: str | None = None
-    licence_status: LicenceStatus = LicenceStatus.NOT_REGULATED
-    capacity: int = 1
-
-
-@strawberry.input
-class EnrolMenteeInput:
-    name: str
-    profession: str
-    origin: str
-    languages: list[str]
-    english_level: EnglishLevel
-    enrolled_on: date
-    email: str | None = None
-    goals: str | None = None
-
-
-@strawberry.input
-class PlanCohortInput:
-    name: str
-    starts_on: date
-    ends_on: date
-    planned_sessions: int = 5
-    min_group_size: int = 5
-    max_group_size: int = 6
+R = TypeVar("R")
+UseCase = Callable[..., uc.Changed]
+Resolver = Callable[..., Awaitable[Any]]
 
 
 @strawberry.input
@@ -93,14 +51,6 @@ class RecordOutcomeInput:
     kind: OutcomeKind
     occurred_on: date
     evidence: str
-
-
-@strawberry.input
-class HostSharedActivityInput:
-    title: str
-    held_on: date
-    description: str
-    capacity: int = 60
 
 
 @strawberry.type
@@ -145,43 +95,62 @@ class TrainingPayload:
     position: int
 
 
-async def _group_payload(
-    info: Ctx, use_case: Callable[..., uc.Changed], command: object
-) -> GroupPayload:
-    caller, changed = await run_use_case(info, use_case, command)
-    return GroupPayload(
-        group=Group.of(await read_own(info, q.group, caller, changed.id, "group")),
-        position=changed.position,
-    )
-
-
-async def _cohort_payload(
-    info: Ctx, use_case: Callable[..., uc.Changed], command: object
-) -> CohortPayload:
-    caller, changed = await run_use_case(info, use_case, command)
-    return CohortPayload(
-        cohort=Cohort.of(await read_own(info, q.cohort, caller, changed.id, "cohort")),
-        position=changed.position,
-    )
-
-
-async def _activity_payload(
-    info: Ctx, use_case: Callable[..., uc.Changed], command: object
-) -> SharedActivityPayload:
+async def _changed(
+    info: Ctx, use_case: UseCase, command: object, query: Callable[..., R | None], kind: str
+) -> tuple[R, int]:
+    """Run the use case: the record it changed (of the caller's PIN), and its position."""
     _, changed = await run_use_case(info, use_case, command)
-    row = found(
-        await info.context.read(q.shared_activity, str(changed.id)), "shared activity", changed.id
-    )
-    return SharedActivityPayload(shared_activity=SharedActivity.of(row), position=changed.position)
+    return await read_own(info, query, kind, changed.id), changed.position
+
+
+async def _group_payload(info: Ctx, use_case: UseCase, command: object) -> GroupPayload:
+    row, position = await _changed(info, use_case, command, q.group, "group")
+    return GroupPayload(group=Group.of(row), position=position)
+
+
+async def _cohort_payload(info: Ctx, use_case: UseCase, command: object) -> CohortPayload:
+    row, position = await _changed(info, use_case, command, q.cohort, "cohort")
+    return CohortPayload(cohort=Cohort.of(row), position=position)
+
+
+async def _activity_payload(info: Ctx, use_case: UseCase, command: object) -> SharedActivityPayload:
+    _, changed = await run_use_case(info, use_case, command)
+    row = await info.context.read(q.shared_activity, str(changed.id))
+    activity = SharedActivity.of(found(row, "shared activity", changed.id))
+    return SharedActivityPayload(shared_activity=activity, position=changed.position)
+
+
+def _membership(use_case: UseCase, command: Callable[[UUID, UUID], object]) -> Resolver:
+    """A mutation adding a mentee to a group or taking them out."""
+
+    async def change(info: Ctx, group_id: strawberry.ID, mentee_id: strawberry.ID) -> GroupPayload:
+        ids = parse_id(group_id, "groupId"), parse_id(mentee_id, "menteeId")
+        return await _group_payload(info, use_case, command(*ids))
+
+    return change
+
+
+def _registration(use_case: UseCase, command: Callable[[UUID, UUID], object]) -> Resolver:
+    """A mutation registering a person for a shared activity or cancelling it."""
+
+    async def change(
+        info: Ctx, activity_id: strawberry.ID, person_id: strawberry.ID
+    ) -> SharedActivityPayload:
+        ids = parse_id(activity_id, "activityId"), parse_id(person_id, "personId")
+        return await _activity_payload(info, use_case, command(*ids))
+
+    return change
 
 
 @strawberry.type
 class TenantMutation:
-    @strawberry.mutation(description="Platform admin: register a PIN (a tenant).")
-    async def register_pin(self, info: Ctx, input: RegisterPinInput) -> PinPayload:
-        command = c.RegisterPin(
-            slug=input.slug,
-            name=input.name,
+    @strawberry.mutation(
+        description="Platform admin: register a PIN (a tenant).",
+        extensions=[CommandInput(c.RegisterPin)],
+    )
+    async def register_pin(self, info: Ctx, input: c.RegisterPin) -> PinPayload:
+        command = replace(
+            input,
             communities=short_list("communities", input.communities),
             professions=short_list("professions", input.professions),
         )
@@ -189,64 +158,31 @@ class TenantMutation:
         row = found(await info.context.read(q.pin, str(changed.id)), "PIN", changed.id)
         return PinPayload(pin=Pin.of(row), position=changed.position)
 
-    @strawberry.mutation
-    async def enrol_mentor(self, info: Ctx, input: EnrolMentorInput) -> MentorPayload:
-        command = c.EnrolMentor(
-            name=input.name,
-            profession=input.profession,
-            languages=short_list("languages", input.languages),
-            cultural_background=input.cultural_background,
-            email=input.email,
-            licence_status=input.licence_status,
-            capacity=input.capacity,
-        )
-        caller, changed = await run_use_case(info, uc.enrol_mentor, command)
-        return MentorPayload(
-            mentor=Mentor.of(await read_own(info, q.mentor, caller, changed.id, "mentor")),
-            position=changed.position,
-        )
+    @strawberry.mutation(extensions=[CommandInput(c.EnrolMentor)])
+    async def enrol_mentor(self, info: Ctx, input: c.EnrolMentor) -> MentorPayload:
+        command = replace(input, languages=short_list("languages", input.languages))
+        row, position = await _changed(info, uc.enrol_mentor, command, q.mentor, "mentor")
+        return MentorPayload(mentor=Mentor.of(row), position=position)
 
-    @strawberry.mutation
-    async def enrol_mentee(self, info: Ctx, input: EnrolMenteeInput) -> MenteePayload:
-        command = c.EnrolMentee(
-            name=input.name,
-            profession=input.profession,
-            origin=input.origin,
-            languages=short_list("languages", input.languages),
-            english_level=input.english_level,
-            enrolled_on=input.enrolled_on,
-            email=input.email,
-            goals=input.goals,
-        )
-        caller, changed = await run_use_case(info, uc.enrol_mentee, command)
-        return MenteePayload(
-            mentee=Mentee.of(await read_own(info, q.mentee, caller, changed.id, "mentee")),
-            position=changed.position,
-        )
+    @strawberry.mutation(extensions=[CommandInput(c.EnrolMentee)])
+    async def enrol_mentee(self, info: Ctx, input: c.EnrolMentee) -> MenteePayload:
+        command = replace(input, languages=short_list("languages", input.languages))
+        row, position = await _changed(info, uc.enrol_mentee, command, q.mentee, "mentee")
+        return MenteePayload(mentee=Mentee.of(row), position=position)
 
-    @strawberry.mutation
-    async def plan_cohort(self, info: Ctx, input: PlanCohortInput) -> CohortPayload:
-        command = c.PlanCohort(
-            name=input.name,
-            starts_on=input.starts_on,
-            ends_on=input.ends_on,
-            planned_sessions=input.planned_sessions,
-            min_group_size=input.min_group_size,
-            max_group_size=input.max_group_size,
-        )
-        return await _cohort_payload(info, uc.plan_cohort, command)
+    @strawberry.mutation(extensions=[CommandInput(c.PlanCohort)])
+    async def plan_cohort(self, info: Ctx, input: c.PlanCohort) -> CohortPayload:
+        return await _cohort_payload(info, uc.plan_cohort, input)
 
     @strawberry.mutation
     async def start_cohort(self, info: Ctx, cohort_id: strawberry.ID) -> CohortPayload:
-        return await _cohort_payload(
-            info, uc.start_cohort, c.StartCohort(parse_id(cohort_id, "cohortId"))
-        )
+        command = c.StartCohort(parse_id(cohort_id, "cohortId"))
+        return await _cohort_payload(info, uc.start_cohort, command)
 
     @strawberry.mutation
     async def close_cohort(self, info: Ctx, cohort_id: strawberry.ID) -> CohortPayload:
-        return await _cohort_payload(
-            info, uc.close_cohort, c.CloseCohort(parse_id(cohort_id, "cohortId"))
-        )
+        command = c.CloseCohort(parse_id(cohort_id, "cohortId"))
+        return await _cohort_payload(info, uc.close_cohort, command)
 
     @strawberry.mutation
     async def form_group(self, info: Ctx, input: FormGroupInput) -> GroupPayload:
@@ -257,27 +193,17 @@ class TenantMutation:
         )
         return await _group_payload(info, uc.form_group_in_cohort, command)
 
-    @strawberry.mutation
-    async def add_mentee_to_group(
-        self, info: Ctx, group_id: strawberry.ID, mentee_id: strawberry.ID
-    ) -> GroupPayload:
-        command = c.AddMenteeToGroup(parse_id(group_id, "groupId"), parse_id(mentee_id, "menteeId"))
-        return await _group_payload(info, uc.add_mentee_to_group, command)
-
-    @strawberry.mutation
-    async def remove_mentee_from_group(
-        self, info: Ctx, group_id: strawberry.ID, mentee_id: strawberry.ID
-    ) -> GroupPayload:
-        command = c.RemoveMenteeFromGroup(
-            parse_id(group_id, "groupId"), parse_id(mentee_id, "menteeId")
-        )
-        return await _group_payload(info, uc.remove_mentee_from_group, command)
+    add_mentee_to_group = strawberry.mutation(
+        resolver=_membership(uc.add_mentee_to_group, c.AddMenteeToGroup)
+    )
+    remove_mentee_from_group = strawberry.mutation(
+        resolver=_membership(uc.remove_mentee_from_group, c.RemoveMenteeFromGroup)
+    )
 
     @strawberry.mutation
     async def schedule_session(self, info: Ctx, input: ScheduleSessionInput) -> GroupPayload:
-        command = c.ScheduleSession(
-            parse_id(input.group_id, "groupId"), input.scheduled_on, input.agenda
-        )
+        group = parse_id(input.group_id, "groupId")
+        command = c.ScheduleSession(group, input.scheduled_on, input.agenda)
         return await _group_payload(info, uc.schedule_session, command)
 
     @strawberry.mutation
@@ -307,41 +233,20 @@ class TenantMutation:
 
     @strawberry.mutation
     async def record_outcome(self, info: Ctx, input: RecordOutcomeInput) -> MenteePayload:
-        command = c.RecordOutcome(
-            mentee_id=parse_id(input.mentee_id, "menteeId"),
-            kind=input.kind,
-            occurred_on=input.occurred_on,
-            evidence=input.evidence,
-        )
-        caller, changed = await run_use_case(info, uc.record_outcome, command)
-        return MenteePayload(
-            mentee=Mentee.of(await read_own(info, q.mentee, caller, changed.id, "mentee")),
-            position=changed.position,
-        )
+        mentee = parse_id(input.mentee_id, "menteeId")
+        command = c.RecordOutcome(mentee, input.kind, input.occurred_on, input.evidence)
+        row, position = await _changed(info, uc.record_outcome, command, q.mentee, "mentee")
+        return MenteePayload(mentee=Mentee.of(row), position=position)
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=[CommandInput(c.HostSharedActivity)])
     async def host_shared_activity(
-        self, info: Ctx, input: HostSharedActivityInput
+        self, info: Ctx, input: c.HostSharedActivity
     ) -> SharedActivityPayload:
-        command = c.HostSharedActivity(
-            input.title, input.held_on, input.description, input.capacity
-        )
-        return await _activity_payload(info, uc.host_shared_activity, command)
+        return await _activity_payload(info, uc.host_shared_activity, input)
 
-    @strawberry.mutation
-    async def register_for_activity(
-        self, info: Ctx, activity_id: strawberry.ID, person_id: strawberry.ID
-    ) -> SharedActivityPayload:
-        command = c.RegisterForActivity(
-            parse_id(activity_id, "activityId"), parse_id(person_id, "personId")
-        )
-        return await _activity_payload(info, uc.register_for_activity, command)
-
-    @strawberry.mutation
-    async def cancel_activity_registration(
-        self, info: Ctx, activity_id: strawberry.ID, person_id: strawberry.ID
-    ) -> SharedActivityPayload:
-        command = c.CancelActivityRegistration(
-            parse_id(activity_id, "activityId"), parse_id(person_id, "personId")
-        )
-        return await _activity_payload(info, uc.cancel_activity_registration, command)
+    register_for_activity = strawberry.mutation(
+        resolver=_registration(uc.register_for_activity, c.RegisterForActivity)
+    )
+    cancel_activity_registration = strawberry.mutation(
+        resolver=_registration(uc.cancel_activity_registration, c.CancelActivityRegistration)
+    )

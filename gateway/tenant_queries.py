@@ -7,7 +7,9 @@ from typing import Annotated
 import strawberry
 
 from domain.values import CohortState
-from gateway.resolvers import consistent, found
+from gateway.extensions import ConsistentWith
+from gateway.permissions import PersonalData, SignedIn
+from gateway.resolvers import found, read_own, read_page
 from gateway.types import (
     Cohort,
     Connection,
@@ -17,14 +19,11 @@ from gateway.types import (
     Mentor,
     Pin,
     SharedActivity,
-    check_first,
     check_name_contains,
-    decode_cursor,
+    optional_id,
     parse_id,
-    to_connection,
 )
 from projections import queries as q
-from services.context import Role
 
 NameContains = Annotated[
     str | None,
@@ -42,6 +41,19 @@ class Viewer:
     tenant_id: strawberry.ID
 
 
+def _people(
+    profession: str | None, language: str | None, name_contains: str | None
+) -> dict[str, str | None]:
+    """The filters of mentors and mentees."""
+    text = check_name_contains(name_contains)
+    return {"profession": profession, "language": language, "name_contains": text}
+
+
+def _led(row: q.GroupRow | None, scope: str | None) -> q.GroupRow | None:
+    """The group, if the caller may see it: a mentor sees the groups they lead."""
+    return row if scope is None or (row and row.mentor_id == scope) else None
+
+
 @strawberry.type
 class TenantQuery:
     @strawberry.field(description="Who the token says you are.")
@@ -53,80 +65,42 @@ class TenantQuery:
             tenant_id=strawberry.ID(str(caller.tenant_id)),
         )
 
-    @strawberry.field(description="Your PIN.")
+    @strawberry.field(description="Your PIN.", permission_classes=[PersonalData])
     async def pin(self, info: Ctx) -> Pin:
-        caller = info.context.reader(Role.COORDINATOR, Role.MENTOR)
-        row = found(await info.context.read(q.pin, str(caller.tenant_id)), "PIN", caller.tenant_id)
-        return Pin.of(row)
+        tenant = info.context.tenant
+        return Pin.of(found(await info.context.read(q.pin, tenant), "PIN", tenant))
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[PersonalData], extensions=[ConsistentWith()])
     async def cohorts(
-        self,
-        info: Ctx,
-        first: int = 20,
-        after: str | None = None,
-        state: CohortState | None = None,
-        consistent_with: int | None = None,
+        self, info: Ctx, first: int = 20, after: str | None = None, state: CohortState | None = None
     ) -> Connection[Cohort]:
-        await consistent(info, consistent_with)
-        caller = info.context.reader()
-        page = await info.context.read(
-            q.cohorts,
-            str(caller.tenant_id),
-            first=check_first(first),
-            after=decode_cursor(after),
-            state=state.value if state else None,
-        )
-        return to_connection(page, Cohort.of)
+        state_value = state.value if state else None
+        return await read_page(info, q.cohorts, Cohort.of, first, after, state=state_value)
 
-    @strawberry.field
-    async def cohort(
-        self, info: Ctx, id: strawberry.ID, consistent_with: int | None = None
-    ) -> Cohort:
-        await consistent(info, consistent_with)
-        caller = info.context.reader()
-        ident = parse_id(id, "id")
-        return Cohort.of(
-            found(
-                await info.context.read(q.cohort, str(caller.tenant_id), str(ident)), "cohort", id
-            )
-        )
+    @strawberry.field(permission_classes=[PersonalData], extensions=[ConsistentWith()])
+    async def cohort(self, info: Ctx, id: strawberry.ID) -> Cohort:
+        return Cohort.of(await read_own(info, q.cohort, "cohort", id))
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[PersonalData], extensions=[ConsistentWith()])
     async def groups(
         self,
         info: Ctx,
         first: int = 20,
         after: str | None = None,
         cohort_id: strawberry.ID | None = None,
-        consistent_with: int | None = None,
     ) -> Connection[Group]:
-        await consistent(info, consistent_with)
-        caller = info.context.reader()
-        page = await info.context.read(
-            q.groups,
-            str(caller.tenant_id),
-            first=check_first(first),
-            after=decode_cursor(after),
-            cohort_id=str(parse_id(cohort_id, "cohortId")) if cohort_id is not None else None,
-            mentor_id=info.context.mentor_scope,
-        )
-        return to_connection(page, Group.of)
-
-    @strawberry.field
-    async def group(
-        self, info: Ctx, id: strawberry.ID, consistent_with: int | None = None
-    ) -> Group:
-        await consistent(info, consistent_with)
-        caller = info.context.reader()
-        ident = parse_id(id, "id")
-        row = await info.context.read(q.group, str(caller.tenant_id), str(ident))
+        cohort = optional_id(cohort_id, "cohortId")
         scope = info.context.mentor_scope
-        return Group.of(
-            found(row if scope is None or (row and row.mentor_id == scope) else None, "group", id)
+        return await read_page(
+            info, q.groups, Group.of, first, after, cohort_id=cohort, mentor_id=scope
         )
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[PersonalData], extensions=[ConsistentWith()])
+    async def group(self, info: Ctx, id: strawberry.ID) -> Group:
+        row = await info.context.read(q.group, info.context.tenant, str(parse_id(id, "id")))
+        return Group.of(found(_led(row, info.context.mentor_scope), "group", id))
+
+    @strawberry.field(permission_classes=[PersonalData], extensions=[ConsistentWith()])
     async def mentors(
         self,
         info: Ctx,
@@ -135,34 +109,17 @@ class TenantQuery:
         profession: str | None = None,
         language: str | None = None,
         name_contains: NameContains = None,
-        consistent_with: int | None = None,
     ) -> Connection[Mentor]:
-        await consistent(info, consistent_with)
-        caller = info.context.reader()
-        page = await info.context.read(
-            q.mentors,
-            str(caller.tenant_id),
-            first=check_first(first),
-            after=decode_cursor(after),
-            profession=profession,
-            language=language,
-            only=info.context.mentor_scope,
-            name_contains=check_name_contains(name_contains),
-        )
-        return to_connection(page, Mentor.of)
+        scope, filters = info.context.mentor_scope, _people(profession, language, name_contains)
+        return await read_page(info, q.mentors, Mentor.of, first, after, only=scope, **filters)
 
-    @strawberry.field
-    async def mentor(
-        self, info: Ctx, id: strawberry.ID, consistent_with: int | None = None
-    ) -> Mentor:
-        await consistent(info, consistent_with)
-        caller = info.context.reader()
-        ident = parse_id(id, "id")
-        scope = info.context.mentor_scope
-        row = await info.context.read(q.mentor, str(caller.tenant_id), str(ident))
-        return Mentor.of(found(row if scope is None or str(ident) == scope else None, "mentor", id))
+    @strawberry.field(permission_classes=[PersonalData], extensions=[ConsistentWith()])
+    async def mentor(self, info: Ctx, id: strawberry.ID) -> Mentor:
+        ident, scope = str(parse_id(id, "id")), info.context.mentor_scope
+        row = await info.context.read(q.mentor, info.context.tenant, ident)
+        return Mentor.of(found(row if scope in (None, ident) else None, "mentor", id))
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[PersonalData], extensions=[ConsistentWith()])
     async def mentees(
         self,
         info: Ctx,
@@ -172,50 +129,28 @@ class TenantQuery:
         language: str | None = None,
         cohort_id: strawberry.ID | None = None,
         name_contains: NameContains = None,
-        consistent_with: int | None = None,
     ) -> Connection[Mentee]:
-        await consistent(info, consistent_with)
-        caller = info.context.reader()
-        page = await info.context.read(
-            q.mentees,
-            str(caller.tenant_id),
-            first=check_first(first),
-            after=decode_cursor(after),
-            profession=profession,
-            language=language,
-            cohort_id=str(parse_id(cohort_id, "cohortId")) if cohort_id is not None else None,
-            mentored_by=info.context.mentor_scope,
-            name_contains=check_name_contains(name_contains),
+        filters = _people(profession, language, name_contains)
+        filters.update(cohort_id=optional_id(cohort_id, "cohortId"))
+        scope = info.context.mentor_scope
+        return await read_page(
+            info, q.mentees, Mentee.of, first, after, mentored_by=scope, **filters
         )
-        return to_connection(page, Mentee.of)
 
-    @strawberry.field
-    async def mentee(
-        self, info: Ctx, id: strawberry.ID, consistent_with: int | None = None
-    ) -> Mentee:
-        await consistent(info, consistent_with)
-        caller = info.context.reader()
-        ident = parse_id(id, "id")
-        row = await info.context.read(
-            q.mentee, str(caller.tenant_id), str(ident), info.context.mentor_scope
-        )
-        return Mentee.of(found(row, "mentee", id))
+    @strawberry.field(permission_classes=[PersonalData], extensions=[ConsistentWith()])
+    async def mentee(self, info: Ctx, id: strawberry.ID) -> Mentee:
+        scope = info.context.mentor_scope
+        return Mentee.of(await read_own(info, q.mentee, "mentee", id, scope))
 
-    @strawberry.field(description="Shared activities of every PIN; open to members of all PINs.")
-    async def shared_activities(
-        self, info: Ctx, consistent_with: int | None = None
-    ) -> list[SharedActivity]:
-        await consistent(info, consistent_with)
-        info.context.reader(*Role)
+    @strawberry.field(
+        description="Shared activities of every PIN; open to members of all PINs.",
+        permission_classes=[SignedIn],
+        extensions=[ConsistentWith()],
+    )
+    async def shared_activities(self, info: Ctx) -> list[SharedActivity]:
         return [SharedActivity.of(r) for r in await info.context.read(q.shared_activities)]
 
-    @strawberry.field
-    async def shared_activity(
-        self, info: Ctx, id: strawberry.ID, consistent_with: int | None = None
-    ) -> SharedActivity:
-        await consistent(info, consistent_with)
-        info.context.reader(*Role)
-        ident = parse_id(id, "id")
-        return SharedActivity.of(
-            found(await info.context.read(q.shared_activity, str(ident)), "shared activity", id)
-        )
+    @strawberry.field(permission_classes=[SignedIn], extensions=[ConsistentWith()])
+    async def shared_activity(self, info: Ctx, id: strawberry.ID) -> SharedActivity:
+        row = await info.context.read(q.shared_activity, str(parse_id(id, "id")))
+        return SharedActivity.of(found(row, "shared activity", id))

@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from domain.values import CohortState, EnglishLevel, LicenceStatus, OutcomeKind, ParticipantKind
 from gateway.context import RequestContext
+from gateway.conversion import FromRow
 from gateway.errors import BadInputError
 from projections import queries as q
 from services.context import Role
@@ -47,6 +48,11 @@ def decode_cursor(cursor: str | None) -> int | None:
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise BadInputError("after is not a cursor returned by this API.") from None
+
+
+def optional_id(value: strawberry.ID | None, what: str) -> str | None:
+    """An optional id argument, checked: its text, or None."""
+    return str(parse_id(value, what)) if value is not None else None
 
 
 def check_first(first: int) -> int:
@@ -103,32 +109,26 @@ def to_connection(page: q.Page[q.T], convert: Callable[[q.T], N]) -> Connection[
 
 
 @strawberry.type
-class Training:
+class Training(FromRow):
     name: str
     completed_on: date
 
 
 @strawberry.type
-class Outcome:
+class Outcome(FromRow):
     id: strawberry.ID
     kind: OutcomeKind
     occurred_on: date
     evidence: str
     cohort_id: strawberry.ID | None
 
-    @classmethod
-    def of(cls, row: q.OutcomeRow) -> Outcome:
-        return cls(
-            id=strawberry.ID(row.id),
-            kind=OutcomeKind(row.kind),
-            occurred_on=date.fromisoformat(row.occurred_on),
-            evidence=row.evidence,
-            cohort_id=strawberry.ID(row.cohort_id) if row.cohort_id else None,
-        )
+
+async def _trainings(root: Mentee | Mentor, info: Ctx) -> list[Training]:
+    return [Training.of(r) for r in await info.context.loaders.trainings.load(str(root.id))]
 
 
 @strawberry.type
-class Mentee:
+class Mentee(FromRow):
     id: strawberry.ID
     name: str
     email: str | None
@@ -138,27 +138,7 @@ class Mentee:
     english_level: EnglishLevel
     goals: str | None
     enrolled_on: date
-
-    @classmethod
-    def of(cls, row: q.MenteeRow) -> Mentee:
-        return cls(
-            id=strawberry.ID(row.id),
-            name=row.name,
-            email=row.email,
-            profession=row.profession,
-            origin=row.origin,
-            languages=row.languages,
-            english_level=EnglishLevel(row.english_level),
-            goals=row.goals,
-            enrolled_on=date.fromisoformat(row.enrolled_on),
-        )
-
-    @strawberry.field
-    async def trainings(self, info: Ctx) -> list[Training]:
-        rows = await info.context.loaders.trainings.load(str(self.id))
-        return [
-            Training(name=r.name, completed_on=date.fromisoformat(r.completed_on)) for r in rows
-        ]
+    trainings: list[Training] = strawberry.field(resolver=_trainings)
 
     @strawberry.field
     async def outcomes(self, info: Ctx) -> list[Outcome]:
@@ -172,7 +152,7 @@ class Mentee:
 
 
 @strawberry.type
-class Mentor:
+class Mentor(FromRow):
     id: strawberry.ID
     name: str
     email: str | None
@@ -181,36 +161,17 @@ class Mentor:
     cultural_background: str
     licence_status: LicenceStatus
     capacity: int
-
-    @classmethod
-    def of(cls, row: q.MentorRow) -> Mentor:
-        return cls(
-            id=strawberry.ID(row.id),
-            name=row.name,
-            email=row.email,
-            profession=row.profession,
-            languages=row.languages,
-            cultural_background=row.cultural_background,
-            licence_status=LicenceStatus(row.licence_status),
-            capacity=row.capacity,
-        )
-
-    @strawberry.field
-    async def trainings(self, info: Ctx) -> list[Training]:
-        rows = await info.context.loaders.trainings.load(str(self.id))
-        return [
-            Training(name=r.name, completed_on=date.fromisoformat(r.completed_on)) for r in rows
-        ]
+    trainings: list[Training] = strawberry.field(resolver=_trainings)
 
 
 @strawberry.type
-class Attendance:
+class Attendance(FromRow):
     mentee_id: strawberry.ID
     present: bool
 
 
 @strawberry.type
-class Session:
+class Session(FromRow):
     number: int
     scheduled_on: date
     agenda: str
@@ -220,11 +181,11 @@ class Session:
     @strawberry.field
     async def attendance(self, info: Ctx) -> list[Attendance]:
         rows = await info.context.loaders.attendance.load((self.group_id, self.number))
-        return [Attendance(mentee_id=strawberry.ID(r.mentee_id), present=r.present) for r in rows]
+        return [Attendance.of(r) for r in rows]
 
 
 @strawberry.type
-class Group:
+class Group(FromRow):
     id: strawberry.ID
     name: str
     mentee_count: int
@@ -234,20 +195,6 @@ class Group:
     max_size: int
     cohort_id: strawberry.ID
     mentor_id: strawberry.Private[str]
-
-    @classmethod
-    def of(cls, row: q.GroupRow) -> Group:
-        return cls(
-            id=strawberry.ID(row.id),
-            name=row.name,
-            mentee_count=row.mentee_count,
-            sessions_held=row.sessions_held,
-            planned_sessions=row.planned_sessions,
-            min_size=row.min_size,
-            max_size=row.max_size,
-            cohort_id=strawberry.ID(row.cohort_id),
-            mentor_id=row.mentor_id,
-        )
 
     @strawberry.field(description="Allowed, but flagged: fewer mentees than the cohort's minimum.")
     def under_minimum_size(self) -> bool:
@@ -271,20 +218,11 @@ class Group:
     @strawberry.field
     async def sessions(self, info: Ctx) -> list[Session]:
         rows = await info.context.loaders.sessions.load(str(self.id))
-        return [
-            Session(
-                number=r.number,
-                scheduled_on=date.fromisoformat(r.scheduled_on),
-                agenda=r.agenda,
-                held=r.held,
-                group_id=r.group_id,
-            )
-            for r in rows
-        ]
+        return [Session.of(r) for r in rows]
 
 
 @strawberry.type
-class Cohort:
+class Cohort(FromRow):
     id: strawberry.ID
     name: str
     starts_on: date
@@ -296,38 +234,17 @@ class Cohort:
     group_count: int
     mentee_count: int
 
-    @classmethod
-    def of(cls, row: q.CohortRow) -> Cohort:
-        return cls(
-            id=strawberry.ID(row.id),
-            name=row.name,
-            starts_on=date.fromisoformat(row.starts_on),
-            ends_on=date.fromisoformat(row.ends_on),
-            planned_sessions=row.planned_sessions,
-            min_group_size=row.min_group_size,
-            max_group_size=row.max_group_size,
-            state=CohortState(row.state),
-            group_count=row.group_count,
-            mentee_count=row.mentee_count,
-        )
-
 
 @strawberry.type
-class Pin:
+class Pin(FromRow):
     slug: str
     name: str
     communities: list[str]
     professions: list[str]
 
-    @classmethod
-    def of(cls, row: q.PinRow) -> Pin:
-        return cls(
-            slug=row.slug, name=row.name, communities=row.communities, professions=row.professions
-        )
-
 
 @strawberry.type
-class Registration:
+class Registration(FromRow):
     kind: ParticipantKind
     own_member: bool = strawberry.field(description="True for members of the caller's PIN.")
     person_id: strawberry.ID | None = strawberry.field(
@@ -343,7 +260,7 @@ async def _visible_registrations(root: SharedActivity, info: Ctx) -> int:
 
 
 @strawberry.type
-class SharedActivity:
+class SharedActivity(FromRow):
     id: strawberry.ID
     title: str
     held_on: date
@@ -352,17 +269,6 @@ class SharedActivity:
     registration_count: int = strawberry.field(resolver=_visible_registrations)
     host_name: str
 
-    @classmethod
-    def of(cls, row: q.ActivityRow) -> SharedActivity:
-        return cls(
-            id=strawberry.ID(row.id),
-            title=row.title,
-            held_on=date.fromisoformat(row.held_on),
-            description=row.description,
-            capacity=row.capacity,
-            host_name=row.host_name,
-        )
-
     @strawberry.field
     async def registrations(self, info: Ctx) -> list[Registration]:
         rows = await info.context.loaders.registrations.load(str(self.id))
@@ -370,8 +276,8 @@ class SharedActivity:
         # Names are for the PIN's coordinators; a mentor sees who is registered, not their names.
         named = info.context.principal().role == Role.COORDINATOR
         return [
-            Registration(
-                kind=ParticipantKind(r.kind),
+            Registration.of(
+                r,
                 own_member=r.person_tenant_id == tenant,
                 person_id=strawberry.ID(r.person_id) if named and r.person_id else None,
                 name=r.name if named else None,

@@ -8,12 +8,12 @@ listed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from domain.privacy import Purpose
 from projections.database import Executor
-from projections.queries import Page
+from projections.query_pages import Page
+from projections.rows import FollowUpRow as FollowUpRow
 
 _FROM = (
     "FROM follow_ups f JOIN mentees m ON m.id = f.mentee_id AND m.tenant_id = f.tenant_id "
@@ -23,47 +23,16 @@ _FROM = (
 )
 _COLUMNS = (
     "SELECT f.mentee_id, m.name AS mentee_name, m.consents, f.cohort_id, "
-    "c.name AS cohort_name, c.ends_on AS round_ends_on, f.months, f.due_on, f.recorded_on, "
+    "COALESCE(c.name, '') AS cohort_name, c.ends_on AS round_ends_on, "
+    "f.months, f.due_on, f.recorded_on, "
     "f.outcome_id, o.kind AS outcome_kind, o.occurred_on AS outcome_occurred_on, "
     "o.evidence AS outcome_evidence "
 )
 
 
-@dataclass(frozen=True)
-class FollowUpRow:
-    mentee_id: str
-    mentee_name: str
-    cohort_id: str
-    cohort_name: str
-    round_ends_on: str | None
-    months: int
-    due_on: str
-    recorded_on: str | None
-    outcome_id: str | None
-    outcome_kind: str | None
-    outcome_occurred_on: str | None
-    outcome_evidence: str | None
-    contact_allowed: bool
-    """False when the mentee withdrew consent to follow-up contact."""
-
-
 def _row(r: Any) -> FollowUpRow:
     consent = json.loads(r["consents"]).get(Purpose.FOLLOW_UP.value, {})
-    return FollowUpRow(
-        mentee_id=r["mentee_id"],
-        mentee_name=r["mentee_name"],
-        cohort_id=r["cohort_id"],
-        cohort_name=r["cohort_name"] or "",
-        round_ends_on=r["round_ends_on"],
-        months=int(r["months"]),
-        due_on=r["due_on"],
-        recorded_on=r["recorded_on"],
-        outcome_id=r["outcome_id"],
-        outcome_kind=r["outcome_kind"],
-        outcome_occurred_on=r["outcome_occurred_on"],
-        outcome_evidence=r["outcome_evidence"],
-        contact_allowed=bool(consent.get("given", True)),
-    )
+    return FollowUpRow.decode(r, contact_allowed=bool(consent.get("given", True)))
 
 
 def follow_ups_due(

@@ -1,9 +1,8 @@
 """Follow-ups in each PIN's view: scheduled when a mentee joins a round, marked when recorded.
 
-The live handlers (``schedule`` runs within the tenant views' ``Mentee.JoinedRound`` handler,
-``recorded`` is the ``Mentee.FollowUpRecorded`` handler) and their batch forms for a rebuild
-(``fold_schedule``, ``fold_recorded``) side by side, statement for statement. This module
-imports no projection, so the tenant views can import it.
+``SCHEDULE`` joins the tenant views' ``Mentee.JoinedRound`` handling; ``POLICY`` is this
+table's own. Scheduling is written twice, side by side (SQL and its fold for a rebuild);
+recording is declared (``FollowUps.update``).
 """
 
 from __future__ import annotations
@@ -14,11 +13,30 @@ from typing import TYPE_CHECKING, Any
 from domain.envelope import EventEnvelope
 from domain.follow_ups import Checkpoint, due_on
 from projections.database import Executor
+from projections.events import Mentee
+from projections.handling import Handling, Policy
+from projections.read_model import ReadModel, aggregate_id
+from projections.tenant_tables import Cohorts
 
 if TYPE_CHECKING:
     from projections.rebuild_fold import Fold
 
-COHORT_ENDS_ON = 4  # the column of ``ends_on`` in a fold's cohort rows (``rebuild_fold``)
+
+class FollowUps(ReadModel):
+    table = "follow_ups"
+    key = ("mentee_id", "cohort_id", "months")
+    columns = (
+        "tenant_id",
+        "mentee_id",
+        "cohort_id",
+        "months",
+        "due_on",
+        "recorded_on",
+        "outcome_id",
+        "seq",
+    )
+    sources = {"mentee_id": aggregate_id}
+    defaults = {"recorded_on": None, "outcome_id": None}
 
 
 def _rows(e: EventEnvelope, ends_on: Any) -> list[tuple[Any, ...]]:
@@ -33,9 +51,9 @@ def _rows(e: EventEnvelope, ends_on: Any) -> list[tuple[Any, ...]]:
     ]
 
 
-def schedule(tx: Executor, e: EventEnvelope) -> None:
-    """``Mentee.JoinedRound``: the round's follow-ups, due after its end (the event's, or the
-    cohort's for events that did not carry it); joining the same round again changes nothing."""
+def _schedule(tx: Executor, e: EventEnvelope) -> None:
+    """The round's follow-ups, due after its end (the event's, or the cohort's for events
+    that did not carry it); joining the same round again changes nothing."""
     ends_on = e.payload.get("ends_on")
     if not ends_on:
         row = tx.execute(
@@ -44,29 +62,18 @@ def schedule(tx: Executor, e: EventEnvelope) -> None:
         ends_on = row["ends_on"] if row else None
     for values in _rows(e, ends_on):
         tx.execute(
-            "INSERT INTO follow_ups (tenant_id, mentee_id, cohort_id, months, due_on, seq) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (mentee_id, cohort_id, months) DO NOTHING",
+            f"{FollowUps.insert_sql} ON CONFLICT (mentee_id, cohort_id, months) DO NOTHING",
             values,
         )
 
 
-def recorded(tx: Executor, e: EventEnvelope) -> None:
-    """``Mentee.FollowUpRecorded``: the follow-up is done, with its outcome or none."""
-    p = e.payload
-    tx.execute(
-        "UPDATE follow_ups SET recorded_on = ?, outcome_id = ? "
-        "WHERE mentee_id = ? AND cohort_id = ? AND months = ?",
-        (p["recorded_on"], p["outcome_id"], e.aggregate_id, p["cohort_id"], p["months"]),
-    )
-
-
-def fold_schedule(f: Fold, e: EventEnvelope) -> None:
-    """``schedule`` in a rebuild."""
+def _fold_schedule(f: Fold, e: EventEnvelope) -> None:
+    """``_schedule`` in a rebuild."""
     ends_on = e.payload.get("ends_on")
     if not ends_on:
-        cohort = f.rows["cohorts"].get(e.payload["cohort_id"])
-        ends_on = cohort[COHORT_ENDS_ON] if cohort is not None else None
-    rows = f.rows["follow_ups"]
+        cohort = f.rows[Cohorts.table].get(e.payload["cohort_id"])
+        ends_on = cohort[Cohorts.columns.index("ends_on")] if cohort is not None else None
+    rows = f.rows[FollowUps.table]
     for values in _rows(e, ends_on):
         key = (values[1], values[2], values[3])
         if key not in rows:
@@ -74,9 +81,8 @@ def fold_schedule(f: Fold, e: EventEnvelope) -> None:
             rows[key] = [tenant, mentee, cohort_id, months, due, None, None, seq]
 
 
-def fold_recorded(f: Fold, e: EventEnvelope) -> None:
-    """``recorded`` in a rebuild."""
-    p = e.payload
-    row = f.rows["follow_ups"].get((e.aggregate_id, p["cohort_id"], p["months"]))
-    if row is not None:
-        row[5], row[6] = p["recorded_on"], p["outcome_id"]
+SCHEDULE = Handling(_schedule, _fold_schedule)
+
+POLICY: Policy = {
+    Mentee.FollowUpRecorded: FollowUps.update("recorded_on", "outcome_id"),
+}

@@ -25,7 +25,8 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind
 
 from domain.envelope import EventEnvelope
-from projections.tenant_views import LAG_EVENTS, LAG_SECONDS, TenantViews
+from projections.engine import LAG_EVENTS, LAG_SECONDS
+from projections.tenant_views import TenantViews
 
 log = logging.getLogger(__name__)
 _TRACER = trace.get_tracer(__name__)

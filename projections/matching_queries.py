@@ -6,44 +6,15 @@ the rest read the proposals and the names of the people in them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from projections.database import Executor, ReadModels
+from projections.query_pages import marks
+from projections.rows import ProposalRow as ProposalRow
 
 MAX_PROPOSALS = 50
-
-
-@dataclass(frozen=True)
-class ProposalRow:
-    id: str
-    cohort_id: str
-    state: str
-    result: dict[str, Any]  # domain.matching_explanations.Evaluation.to_dict()
-    report: dict[str, Any]  # domain.proposal.SolverReport.to_dict()
-    settings: dict[str, Any]
-    edits: int
-    group_ids: list[str]
-    rejection_reason: str | None
-    proposed_at: str
-
-
-def _proposal(r: Any) -> ProposalRow:
-    return ProposalRow(
-        r["id"],
-        r["cohort_id"],
-        r["state"],
-        json.loads(r["result"]),
-        json.loads(r["report"]),
-        json.loads(r["settings"]),
-        r["edits"],
-        json.loads(r["group_ids"]),
-        r["rejection_reason"],
-        r["proposed_at"],
-    )
 
 
 def waiting_mentee_ids(conn: Executor, tenant_id: str) -> list[str]:
@@ -67,7 +38,7 @@ def proposals(
     conn: Executor, tenant_id: str, *, cohort_id: str | None = None, state: str | None = None
 ) -> list[ProposalRow]:
     """The PIN's proposals, newest first (at most ``MAX_PROPOSALS``)."""
-    sql = "SELECT * FROM group_proposals WHERE tenant_id = ?"
+    sql = f"SELECT {ProposalRow.select()} FROM group_proposals WHERE tenant_id = ?"
     params: list[Any] = [tenant_id]
     if cohort_id is not None:
         sql += " AND cohort_id = ?"
@@ -76,24 +47,24 @@ def proposals(
         sql += " AND state = ?"
         params.append(state)
     rows = conn.execute(f"{sql} ORDER BY seq DESC LIMIT ?", [*params, MAX_PROPOSALS]).fetchall()
-    return [_proposal(r) for r in rows]
+    return [ProposalRow.decode(r) for r in rows]
 
 
 def proposal(conn: Executor, tenant_id: str, ident: str) -> ProposalRow | None:
     r = conn.execute(
-        "SELECT * FROM group_proposals WHERE tenant_id = ? AND id = ?", (tenant_id, ident)
+        f"SELECT {ProposalRow.select()} FROM group_proposals WHERE tenant_id = ? AND id = ?",
+        (tenant_id, ident),
     ).fetchone()
-    return _proposal(r) if r else None
+    return ProposalRow.decode(r) if r else None
 
 
 def names(conn: Executor, tenant_id: str, ids: Sequence[str]) -> dict[str, str]:
     """The names of the PIN's mentees and mentors among ``ids``."""
     if not ids:
         return {}
-    marks = ", ".join("?" for _ in ids)
     rows = conn.execute(
-        f"SELECT id, name FROM mentees WHERE tenant_id = ? AND id IN ({marks}) "
-        f"UNION ALL SELECT id, name FROM mentors WHERE tenant_id = ? AND id IN ({marks})",
+        f"SELECT id, name FROM mentees WHERE tenant_id = ? AND id IN ({marks(ids)}) "
+        f"UNION ALL SELECT id, name FROM mentors WHERE tenant_id = ? AND id IN ({marks(ids)})",
         [tenant_id, *ids, tenant_id, *ids],
     ).fetchall()
     return {r["id"]: r["name"] for r in rows}

@@ -1,73 +1,66 @@
-"""Group proposals in each PIN's view: the handlers of the proposal's events.
+"""Group proposals in each PIN's view: their table and the handling of a proposal's events.
 
-They join the tenant-views projection (``projections.tenant_views.HANDLERS``), so proposals
+They join the tenant-views projection (``projections.tenant_views.policy``), so proposals
 are applied in the same transactions, tracked, rebuilt and dead-lettered like every other
 read model.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from domain.envelope import EventEnvelope
-from projections.database import Executor
-from projections.tenant_views import handles
+from projections.events import GroupProposal
+from projections.handling import Policy
+from projections.read_model import Add, ReadModel, computed, constant, field, occurred_at, to_json
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def _settings(e: EventEnvelope) -> str:
+    """What the proposal was asked to solve, in short (no people's profiles)."""
+    problem: dict[str, Any] = e.payload["problem"]
+    return to_json(
+        {
+            "weights": problem["weights"],
+            "min_size": problem["min_size"],
+            "max_size": problem["max_size"],
+            "mentees": len(problem["mentees"]),
+            "mentors": len(problem["mentors"]),
+            "pinned": problem["pinned"],
+            "apart": problem["apart"],
+        }
+    )
 
 
-@handles("GroupProposal.Proposed")
-def _proposed(tx: Executor, e: EventEnvelope) -> None:
-    p = e.payload
-    problem = p["problem"]
-    settings = {
-        "weights": problem["weights"],
-        "min_size": problem["min_size"],
-        "max_size": problem["max_size"],
-        "mentees": len(problem["mentees"]),
-        "mentors": len(problem["mentors"]),
-        "pinned": problem["pinned"],
-        "apart": problem["apart"],
+class GroupProposals(ReadModel):
+    table = "group_proposals"
+    columns = (
+        "id",
+        "tenant_id",
+        "cohort_id",
+        "state",
+        "result",
+        "report",
+        "settings",
+        "proposed_at",
+        "seq",
+        "edits",
+        "group_ids",
+        "rejection_reason",
+    )
+    sources = {
+        "state": constant("proposed"),
+        "settings": computed(_settings),
+        "proposed_at": occurred_at,
     }
-    tx.execute(
-        "INSERT INTO group_proposals (id, tenant_id, cohort_id, state, result, report, "
-        "settings, proposed_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            e.aggregate_id,
-            e.tenant_id,
-            p["cohort_id"],
-            "proposed",
-            _json(p["result"]),
-            _json(p["report"]),
-            _json(settings),
-            e.occurred_at,
-            e.position,
-        ),
-    )
+    json = ("result", "report", "group_ids")
+    defaults = {"edits": 0, "group_ids": "[]", "rejection_reason": None}
 
 
-@handles("GroupProposal.Edited")
-def _edited(tx: Executor, e: EventEnvelope) -> None:
-    tx.execute(
-        "UPDATE group_proposals SET result = ?, edits = edits + 1 WHERE id = ?",
-        (_json(e.payload["result"]), e.aggregate_id),
-    )
-
-
-@handles("GroupProposal.Accepted")
-def _accepted(tx: Executor, e: EventEnvelope) -> None:
-    tx.execute(
-        "UPDATE group_proposals SET state = ?, group_ids = ? WHERE id = ?",
-        ("accepted", _json(e.payload["group_ids"]), e.aggregate_id),
-    )
-
-
-@handles("GroupProposal.Rejected")
-def _rejected(tx: Executor, e: EventEnvelope) -> None:
-    tx.execute(
-        "UPDATE group_proposals SET state = ?, rejection_reason = ? WHERE id = ?",
-        ("rejected", e.payload["reason"], e.aggregate_id),
-    )
+POLICY: Policy = {
+    GroupProposal.Proposed: GroupProposals.insert,
+    GroupProposal.Edited: GroupProposals.update("result", edits=Add(1)),
+    GroupProposal.Accepted: GroupProposals.update("group_ids", state=constant("accepted")),
+    GroupProposal.Rejected: GroupProposals.update(
+        state=constant("rejected"), rejection_reason=field("reason")
+    ),
+}

@@ -7,48 +7,41 @@ security in PostgreSQL as well).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from domain.privacy import Purpose
+from domain.values import ParticipantKind
 from projections.database import Executor
-
-
-@dataclass(frozen=True)
-class ConsentRow:
-    purpose: str
-    given: bool
-    recorded_at: str | None  # None: as agreed at enrolment, nothing recorded since
-
-
-@dataclass(frozen=True)
-class PrivacyRow:
-    person_id: str
-    kind: str
-    erased_at: str | None
-    consents: list[ConsentRow]
+from projections.rows import ConsentRow as ConsentRow
+from projections.rows import PrivacyRow as PrivacyRow
 
 
 def privacy_of(conn: Executor, tenant_id: str, person_id: str) -> PrivacyRow | None:
     """A mentee's or mentor's consents and erasure, as the read models know them."""
-    for table, kind in (("mentees", "mentee"), ("mentors", "mentor")):
+    for table, kind in (("mentees", ParticipantKind.MENTEE), ("mentors", ParticipantKind.MENTOR)):
         row = conn.execute(
-            f"SELECT erased_at, consents FROM {table} WHERE tenant_id = ? AND id = ?",
+            f"SELECT id AS person_id, erased_at, consents FROM {table} "
+            "WHERE tenant_id = ? AND id = ?",
             (tenant_id, person_id),
         ).fetchone()
-        if row is None:
-            continue
-        recorded = json.loads(row["consents"])
-        consents = [
-            ConsentRow(
-                purpose.value,
-                bool(recorded.get(purpose.value, {}).get("given", True)),
-                recorded.get(purpose.value, {}).get("at"),
-            )
-            for purpose in Purpose
-        ]
-        return PrivacyRow(person_id, kind, row["erased_at"], consents)
+        if row is not None:
+            return PrivacyRow.decode(row, kind=kind, consents=_consents(row["consents"]))
     return None
+
+
+def _consents(recorded_json: str) -> list[ConsentRow]:
+    """Each purpose's consent as last recorded; one never recorded is as agreed at enrolment."""
+    recorded = json.loads(recorded_json)
+    consents = []
+    for purpose in Purpose:
+        entry = recorded.get(purpose.value, {})
+        record = {
+            "purpose": purpose,
+            "given": entry.get("given", True),
+            "recorded_at": entry.get("at"),
+        }
+        consents.append(ConsentRow.decode(record))
+    return consents
 
 
 # (table, column naming the person); every one also filtered by the caller's PIN.

@@ -1,27 +1,41 @@
-"""Erasure and consent in each PIN's view: the handlers of a person's privacy events.
+"""Erasure and consent in each PIN's view: the handling of a person's privacy events.
 
-They join the tenant-views projection (``projections.tenant_views.HANDLERS``), so they are
+They join the tenant-views projection (``projections.tenant_views.policy``), so they are
 applied, tracked and rebuilt like every other read model. An erasure purges what the read
 models held about the person (name, e-mail, goals, outcome evidence) and marks them erased;
 rows and counts stay, so groups, reports and statistics do not change. After an erasure the
-read-model database is scrubbed (``SCRUB_AFTER``).
+read-model database is scrubbed (``Handling.scrub``). Each is written twice, side by side:
+SQL, and its fold for a rebuild.
 """
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from domain.envelope import EventEnvelope
 from domain.privacy import ERASED, Purpose
 from projections.database import Executor
-from projections.tenant_views import SCRUB_AFTER, Handler, handles
+from projections.events import Person
+from projections.handling import Handling, Policy
+from projections.read_model import ReadModel, aggregate_id
+from projections.tenant_tables import Mentees, Mentors, Outcomes
 
-PEOPLE = ("mentees", "mentors")
+if TYPE_CHECKING:
+    from projections.rebuild_fold import Fold
 
-SCRUB_AFTER.add("Person.Erased")
+PEOPLE = (Mentees, Mentors)
 
 
-@handles("Person.Erased")
+class SharingWithdrawn(ReadModel):
+    """People who withdrew their consent to sharing (``Purpose.SHARING``)."""
+
+    table = "sharing_withdrawn"
+    key = ("person_id",)
+    columns = ("person_id", "tenant_id", "seq")
+    sources = {"person_id": aggregate_id}
+
+
 def _erased(tx: Executor, e: EventEnvelope) -> None:
     tx.execute(
         "UPDATE mentees SET name = ?, email = NULL, goals = NULL, erased_at = ? WHERE id = ?",
@@ -34,33 +48,66 @@ def _erased(tx: Executor, e: EventEnvelope) -> None:
     tx.execute("UPDATE outcomes SET evidence = ? WHERE mentee_id = ?", (ERASED, e.aggregate_id))
 
 
-def _consent(given: bool) -> Handler:
-    def handler(tx: Executor, e: EventEnvelope) -> None:
+def _fold_erased(f: Fold, e: EventEnvelope) -> None:
+    purged = {"name": ERASED, "email": None, "goals": None, "erased_at": e.occurred_at}
+    for people in PEOPLE:
+        row = f.rows[people.table].get(e.aggregate_id)
+        if row is not None:
+            for column, value in purged.items():
+                if column in people.columns:
+                    row[people.columns.index(column)] = value
+    evidence = Outcomes.columns.index("evidence")
+    for outcome in f.outcomes_of.get(e.aggregate_id, ()):
+        outcome[evidence] = ERASED
+
+
+def _consent(given: bool) -> Handling:
+    def apply(tx: Executor, e: EventEnvelope) -> None:
         purpose = Purpose(e.payload["purpose"])
-        for table in PEOPLE:
-            row = tx.execute(f"SELECT consents FROM {table} WHERE id = ?", (e.aggregate_id,))
+        for people in PEOPLE:
+            row = tx.execute(f"SELECT consents FROM {people.table} WHERE id = ?", (e.aggregate_id,))
             found = row.fetchone()
             if found is None:
                 continue
             consents = json.loads(found["consents"])
             consents[purpose.value] = {"given": given, "at": e.occurred_at}
             tx.execute(
-                f"UPDATE {table} SET consents = ? WHERE id = ?",
+                f"UPDATE {people.table} SET consents = ? WHERE id = ?",
                 (json.dumps(consents, sort_keys=True), e.aggregate_id),
             )
         if purpose != Purpose.SHARING:
             return
         if given:
-            tx.execute("DELETE FROM sharing_withdrawn WHERE person_id = ?", (e.aggregate_id,))
+            SharingWithdrawn.delete.apply(tx, e)
         else:
             tx.execute(
-                "INSERT INTO sharing_withdrawn (person_id, tenant_id, seq) VALUES (?, ?, ?) "
-                "ON CONFLICT (person_id) DO NOTHING",
-                (e.aggregate_id, e.tenant_id, e.position),
+                f"{SharingWithdrawn.insert_sql} ON CONFLICT (person_id) DO NOTHING",
+                SharingWithdrawn.values(e),
             )
 
-    return handler
+    def fold(f: Fold, e: EventEnvelope) -> None:
+        purpose = Purpose(e.payload["purpose"])
+        for people in PEOPLE:
+            row = f.rows[people.table].get(e.aggregate_id)
+            if row is None:
+                continue
+            index = people.columns.index("consents")
+            consents = json.loads(row[index])
+            consents[purpose.value] = {"given": given, "at": e.occurred_at}
+            row[index] = json.dumps(consents, sort_keys=True)
+        if purpose != Purpose.SHARING:
+            return
+        withdrawn = f.rows[SharingWithdrawn.table]
+        if given:
+            withdrawn.pop(SharingWithdrawn.key_of(e), None)
+        elif SharingWithdrawn.key_of(e) not in withdrawn:
+            withdrawn[SharingWithdrawn.key_of(e)] = SharingWithdrawn.row(e)
+
+    return Handling(apply, fold)
 
 
-handles("Person.ConsentGiven")(_consent(True))
-handles("Person.ConsentWithdrawn")(_consent(False))
+POLICY: Policy = {
+    Person.Erased: Handling(_erased, _fold_erased, scrub=True),
+    Person.ConsentGiven: _consent(True),
+    Person.ConsentWithdrawn: _consent(False),
+}

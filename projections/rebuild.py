@@ -23,11 +23,12 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from domain.envelope import EventEnvelope
-from projections.batch_handlers import foldable
 from projections.database import RebuildableReadModels
+from projections.handling import FoldFn
 from projections.personal import OpenPersonal
-from projections.rebuild_fold import COLUMNS, STATS_COLUMNS, Fold, FoldFn
-from projections.tenant_views import FLOOR, TenantViews
+from projections.rebuild_fold import COLUMNS, STATS_COLUMNS, Fold
+from projections.tenant_views import TenantViews
+from projections.tracking import FLOOR
 
 log = logging.getLogger(__name__)
 
@@ -130,12 +131,12 @@ def rebuild_tenant_views(
     """
     replacement = live.replacement()
     views = TenantViews(replacement, personal=personal)
-    folds = foldable()
+    folds = views.folds()
     copying: Copying | None = getattr(replacement, "copying", None)
     if folds is not None and copying is not None:
         position = _load(copying, folds, read_after, personal, progress)
-    else:  # a handler the batch load does not mirror: every event through the handlers
-        log.warning("rebuild: applying every event with the handlers (no batch form of some)")
+    else:  # a handling without a fold: every event through the live handlers
+        log.warning("rebuild: applying every event with the handlers (no fold of some)")
         position = _replay(views, replacement, read_after, 0, progress)
     final = position
 

@@ -41,7 +41,7 @@ ALL_METRICS = tuple(dict.fromkeys((*COHORT_METRICS, *PROFESSION_METRICS)))
 METHOD = "contributor threshold rule; linked tables protected together by an LP interval audit"
 
 
-# How the projection keeps each count (projections/tenant_views.py), which anyone can read:
+# How the projection keeps each count (projections/programme_counts.py), which anyone can read:
 # per cohort and profession, per profession only (trainings), or per cohort only (attendance).
 BY_PROFESSION_ONLY = ("mentee_trainings", "mentor_trainings")
 BY_COHORT_ONLY = ("attendance_present", "attendance_absent")

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.values import EnglishLevel, LicenceStatus, OutcomeKind
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+
+def fields_of(command: DataclassInstance, **changes: Any) -> dict[str, Any]:
+    """A command's (or a row's) fields by name, with ``changes`` made: to pass them on whole."""
+    return {f.name: getattr(command, f.name) for f in fields(command)} | changes
 
 
 @dataclass(frozen=True)

@@ -30,23 +30,35 @@ from __future__ import annotations
 import itertools
 import random
 import unicodedata
-from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import Any
 from uuid import UUID
 
-from domain.envelope import EventEnvelope
 from domain.pin import pin_id_for
-from domain.values import EnglishLevel, LicenceStatus, OutcomeKind
+from domain.values import EnglishLevel, LicenceStatus
 from services import commands as c
 from services import use_cases as uc
 from services.context import Role, TenantContext
+from services.demo_data import (
+    ACTIVITY_DAY,
+    ACTIVITY_HOST,
+    ACTIVITY_TITLE,
+    AGENDAS,
+    COMPLETE_MARKER,
+    DEMO_ACTOR,
+    MENTOR_TRAININGS,
+    NETWORKS,
+    OUTCOMES,
+    PILOT,
+    REGULATED,
+    ROUND_1,
+    ROUND_2,
+    Network,
+    Round,
+)
+from services.demo_summary import DemoSummary, read_store, summary
 from services.store import MentoringStore
 
-DEMO_ACTOR = "demo-seed"
-COMPLETE_MARKER = "demo-seed/complete"
 # The admin context is not a PIN; register_pin does not look at its tenant id.
 PLATFORM_TENANT = UUID(int=0)
 # The latest date of any demo fact: seeding "as of" an earlier day would record the future.
@@ -55,357 +67,6 @@ LAST_DEMO_DAY = date(2026, 4, 30)
 
 class DemoSeedError(Exception):
     """The store holds part of the demo (or other data of its PINs) and cannot be seeded."""
-
-
-@dataclass(frozen=True)
-class _Network:
-    slug: str
-    name: str
-    community: str
-    professions: tuple[str, ...]
-    language: str
-    extra_languages: tuple[str, ...]
-    origins: tuple[str, ...]
-    first_names: tuple[str, ...]
-    last_names: tuple[str, ...]
-    # Profession of mentor 1 (the pilot mentor where there was a pilot; leads round 1) and
-    # of mentor 2 (leads round 2).
-    mentor_professions: tuple[str, str]
-    pilot_group_size: int = 0
-
-
-NETWORKS = (
-    _Network(
-        "arec", "Association of Romanian Engineers in Canada", "Romanian", ("Engineering",),
-        "Romanian", ("French", "Italian"), ("Romania", "Romania", "Romania", "Moldova"),
-        ("Andrei", "Mihai", "Ioana", "Elena", "Alexandru", "Cristina", "Radu", "Ana", "Bogdan",
-         "Gabriela", "Florin", "Simona", "Vlad", "Irina", "Sorin", "Raluca", "Dragos", "Oana"),
-        ("Popescu", "Ionescu", "Dumitrescu", "Stoica", "Gheorghe", "Munteanu", "Marin",
-         "Tudor", "Dobre", "Barbu", "Nistor", "Florea", "Moldovan", "Lazar", "Matei"),
-        ("Engineering", "Engineering"), pilot_group_size=6,
-    ),
-    _Network(
-        "iccc", "Indo-Canada Chamber of Commerce", "Indian",
-        ("Business", "Information technology", "Engineering"),
-        "Hindi", ("Punjabi", "Gujarati", "Marathi", "Tamil"), ("India",),
-        ("Arjun", "Priya", "Rahul", "Ananya", "Vikram", "Sneha", "Rohan", "Kavya", "Amit",
-         "Pooja", "Sanjay", "Neha", "Harpreet", "Deepak", "Meera", "Karan", "Divya", "Ravi"),
-        ("Sharma", "Patel", "Singh", "Gupta", "Reddy", "Iyer", "Nair", "Mehta", "Joshi",
-         "Desai", "Kapoor", "Rao", "Malhotra", "Bhatt", "Sandhu"),
-        ("Information technology", "Business"), pilot_group_size=6,
-    ),
-    _Network(
-        "cniea", "Canadian Network of Iraqi Engineers and Architects", "Iraqi",
-        ("Engineering", "Architecture"), "Arabic", ("Kurdish", "Turkish"), ("Iraq",),
-        ("Ahmed", "Mohammed", "Ali", "Hussein", "Omar", "Zainab", "Fatima", "Noor", "Mustafa",
-         "Hassan", "Layla", "Sara", "Karim", "Yasmin", "Haider", "Maryam", "Tariq", "Huda"),
-        ("Al-Jubouri", "Al-Obaidi", "Al-Tamimi", "Al-Saadi", "Al-Rubaie", "Al-Hashimi",
-         "Al-Khafaji", "Al-Zubaidi", "Kareem", "Hamid", "Salman", "Jasim", "Yousif", "Aziz",
-         "Al-Bayati"),
-        ("Engineering", "Architecture"), pilot_group_size=5,
-    ),
-    _Network(
-        "afca", "Association of Filipino Canadian Accountants", "Filipino", ("Accounting",),
-        "Filipino", ("Cebuano", "Ilocano"), ("Philippines",),
-        ("Jose", "Maria", "Juan", "Kristine", "Paolo", "Angelica", "Carlo", "Rowena", "Ramon",
-         "Liza", "Miguel", "Joy", "Marvin", "Cherry", "Rodel", "Grace", "Noel", "Rhea"),
-        ("Santos", "Reyes", "Cruz", "Bautista", "Ocampo", "Mendoza", "Aquino", "Dela Cruz",
-         "Villanueva", "Ramos", "Castillo", "Navarro", "Domingo", "Manalo", "Pascual"),
-        ("Accounting", "Accounting"),
-    ),
-    _Network(
-        "chc", "Canadian Hispanic Congress", "Hispanic",
-        ("Information technology", "Engineering", "Healthcare", "Business"),
-        "Spanish", ("Portuguese", "French"),
-        ("Mexico", "Colombia", "Venezuela", "Peru", "Chile", "Argentina", "Ecuador"),
-        ("Carlos", "María", "José", "Lucía", "Diego", "Valentina", "Andrés", "Camila",
-         "Javier", "Sofía", "Luis", "Daniela", "Alejandro", "Mariana", "Fernando", "Natalia"),
-        ("García", "Rodríguez", "Martínez", "Hernández", "López", "González", "Pérez",
-         "Sánchez", "Ramírez", "Rivera", "Gómez", "Díaz", "Morales", "Vargas", "Castro"),
-        ("Information technology", "Engineering"),
-    ),
-)  # fmt: skip
-
-_REGULATED = {"Engineering", "Architecture", "Accounting", "Healthcare"}
-
-AGENDAS = (
-    "Introductions, goals and how the profession works in Canada",
-    "Credentials, licensing and the regulator's path",
-    "Resumes, interviews and Canadian workplace culture",
-    "Networking: professional associations and the network's contacts",
-    "Progress review, next steps and staying in touch",
-)
-
-
-@dataclass(frozen=True)
-class _Round:
-    name: str
-    starts_on: date
-    ends_on: date
-    first_session: date
-    session_gaps_days: tuple[int, ...]
-    enrolment_from: date
-    mentee_training: str
-    mentee_training_on: date
-    close: bool
-
-
-PILOT = _Round(
-    "Pilot 2024", date(2024, 2, 5), date(2024, 6, 7), date(2024, 2, 8), (28, 28, 28, 28),
-    date(2024, 1, 8), "Canadian workplace orientation", date(2024, 2, 1), close=True,
-)  # fmt: skip
-ROUND_1 = _Round(
-    "Round 1 2025", date(2025, 2, 3), date(2025, 6, 6), date(2025, 2, 6), (28, 28, 28, 28),
-    date(2024, 12, 2), "Job search and networking in Canada (ALLIES-funded)",
-    date(2025, 1, 30), close=True,
-)  # fmt: skip
-ROUND_2 = _Round(
-    "Round 2 2025-26", date(2025, 11, 3), date(2026, 3, 13), date(2025, 11, 5), (28, 42, 21, 28),
-    date(2025, 9, 2), "Job search and networking in Canada (ALLIES-funded)",
-    date(2025, 10, 29), close=False,
-)  # fmt: skip
-
-MENTOR_TRAININGS = (
-    ("Group mentoring facilitation (pilot)", date(2024, 1, 24)),
-    ("Intercultural group mentoring (ALLIES-funded)", date(2025, 1, 22)),
-)
-
-JOB, BUSINESS, LICENCE, EXAM, OTHER_JOB, STUDY = (
-    OutcomeKind.JOB_IN_FIELD,
-    OutcomeKind.BUSINESS_STARTED,
-    OutcomeKind.LICENCE_OBTAINED,
-    OutcomeKind.LICENSING_EXAM_PASSED,
-    OutcomeKind.JOB_OUTSIDE_FIELD,
-    OutcomeKind.FURTHER_EDUCATION,
-)
-# (round, PIN, mentee's place in the group, kind, date, evidence)
-OUTCOMES = (
-    (PILOT, "arec", 0, JOB, date(2024, 7, 15), "Offer letter seen: junior design engineer."),
-    (PILOT, "arec", 1, JOB, date(2024, 10, 1), "Offer letter seen: field engineer."),
-    (PILOT, "arec", 2, LICENCE, date(2025, 3, 20), "P.Eng licence issued by PEO."),
-    (PILOT, "iccc", 0, JOB, date(2024, 6, 24), "Offer letter seen: software developer."),
-    (PILOT, "iccc", 1, JOB, date(2024, 9, 9), "Offer letter seen: data analyst."),
-    (PILOT, "iccc", 2, BUSINESS, date(2024, 11, 4), "Registered an IT consulting business."),
-    (PILOT, "cniea", 0, EXAM, date(2024, 8, 10), "Passed the PEO Professional Practice Exam."),
-    (PILOT, "cniea", 0, JOB, date(2024, 12, 2), "Offer letter seen: engineer in training."),
-    (PILOT, "cniea", 1, JOB, date(2025, 2, 17), "Offer letter seen: project engineer."),
-    (ROUND_1, "arec", 0, JOB, date(2025, 8, 11), "Offer letter seen: electrical designer."),
-    (ROUND_1, "iccc", 1, JOB, date(2025, 9, 2), "Offer letter seen: QA analyst."),
-    (ROUND_1, "cniea", 0, EXAM, date(2025, 10, 4), "Passed the PEO Professional Practice Exam."),
-    (ROUND_1, "afca", 0, JOB, date(2025, 7, 21), "Offer letter seen: staff accountant."),
-    (ROUND_1, "afca", 2, EXAM, date(2025, 9, 12), "Passed the CPA Common Final Examination."),
-    (ROUND_1, "chc", 1, JOB, date(2025, 8, 25), "Offer letter seen: systems analyst."),
-    (ROUND_1, "chc", 3, STUDY, date(2025, 9, 8), "Enrolled in a bridging programme."),
-    (ROUND_2, "arec", 2, OTHER_JOB, date(2026, 1, 19), "Offer letter seen: technical sales role."),
-    (ROUND_2, "afca", 1, JOB, date(2026, 4, 20), "Offer letter seen: accounts payable lead."),
-)
-
-ACTIVITY_TITLE = "Cross-cultural networking evening"
-ACTIVITY_HOST = "afca"
-ACTIVITY_DAY = date(2025, 6, 19)
-
-
-# --- the summary -----------------------------------------------------------------------------
-
-
-def _no_outcomes() -> dict[str, int]:
-    return {kind.value: 0 for kind in OutcomeKind}
-
-
-@dataclass(frozen=True)
-class RoundCounts:
-    """One cohort of a PIN: its state, groups, mentees, sessions held and linked outcomes."""
-
-    name: str
-    state: str
-    groups: int
-    mentees: int
-    sessions_held: int
-    outcomes: dict[str, int]
-    mentees_moved_forward: int
-
-
-@dataclass(frozen=True)
-class PinCounts:
-    slug: str
-    name: str
-    mentors: int
-    mentees: int
-    cohorts: int
-    groups: int
-    sessions_held: int
-    mentor_trainings: int
-    mentee_trainings: int
-    outcomes: dict[str, int]
-    mentees_moved_forward: int
-    rounds: tuple[RoundCounts, ...]
-
-
-@dataclass(frozen=True)
-class ActivityCounts:
-    title: str
-    host: str
-    held_on: str
-    registrations: dict[str, int]
-
-
-@dataclass(frozen=True)
-class DemoSummary:
-    """What the store holds for the demo PINs, read back from the stored events."""
-
-    already_seeded: bool
-    pins: tuple[PinCounts, ...]
-    shared_activities: tuple[ActivityCounts, ...]
-
-    def pin(self, slug: str) -> PinCounts:
-        return next(p for p in self.pins if p.slug == slug)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class _CohortTally:
-    slug: str
-    name: str
-    state: str = "planning"
-    groups: int = 0
-    mentees: int = 0
-    sessions_held: int = 0
-
-
-@dataclass
-class _ActivityTally:
-    title: str
-    host: str
-    held_on: str
-    people: dict[str, str] = field(default_factory=dict)  # person id -> their PIN's slug
-
-
-@dataclass
-class _Tally:
-    """Counts of one pass over the notification log, by PIN, cohort and event type."""
-
-    complete: bool = False
-    names: dict[str, str] = field(default_factory=dict)
-    by_type: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    cohorts: dict[str, _CohortTally] = field(default_factory=dict)
-    group_cohort: dict[str, str] = field(default_factory=dict)
-    mentor_ids: set[str] = field(default_factory=set)
-    # Outcomes and the mentees who moved forward, by PIN slug and by cohort id.
-    outcomes: defaultdict[str, dict[str, int]] = field(
-        default_factory=lambda: defaultdict(_no_outcomes)
-    )
-    movers: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    activities: dict[str, _ActivityTally] = field(default_factory=dict)
-
-    def beyond_registration(self) -> dict[str, int]:
-        """Events of each demo PIN other than its registration."""
-        return {
-            slug: n - counts["Pin.Registered"]
-            for slug, counts in self.by_type.items()
-            if (n := counts.total()) > counts["Pin.Registered"]
-        }
-
-
-def _read_store(store: MentoringStore) -> _Tally:
-    slug_of = {str(pin_id_for(n.slug)): n.slug for n in NETWORKS}
-    tally = _Tally()
-    for env in _envelopes(store):
-        if env.correlation_id == COMPLETE_MARKER and env.actor == DEMO_ACTOR:
-            tally.complete = True
-        slug = slug_of.get(env.tenant_id)
-        if slug is None:
-            continue
-        kind, payload, aggregate = env.event_type, env.payload, env.aggregate_id
-        tally.by_type[slug][kind] += 1
-        if kind == "Pin.Registered":
-            tally.names[slug] = payload["name"]
-        elif kind == "Cohort.Planned":
-            tally.cohorts[aggregate] = _CohortTally(slug, payload["name"])
-        elif kind in ("Cohort.Started", "Cohort.Closed"):
-            tally.cohorts[aggregate].state = "running" if kind == "Cohort.Started" else "closed"
-        elif kind == "Cohort.GroupRegistered":
-            tally.cohorts[aggregate].groups += 1
-        elif kind in ("Cohort.MenteePlaced", "Cohort.MenteeReleased"):
-            tally.cohorts[aggregate].mentees += 1 if kind == "Cohort.MenteePlaced" else -1
-        elif kind == "Mentor.Enrolled":
-            tally.mentor_ids.add(aggregate)
-        elif kind == "Group.Formed":
-            tally.group_cohort[aggregate] = payload["cohort_id"]
-        elif kind == "Group.SessionHeld":
-            tally.cohorts[tally.group_cohort[aggregate]].sessions_held += 1
-        elif kind == "Mentee.OutcomeRecorded":
-            for key in (slug, payload["cohort_id"] or "no round"):
-                tally.outcomes[key][payload["kind"]] += 1
-                tally.movers[key].add(aggregate)
-        elif kind == "SharedActivity.Hosted":
-            activity = _ActivityTally(payload["title"], slug, payload["held_on"])
-            tally.activities[aggregate] = activity
-        elif kind == "SharedActivity.ParticipantRegistered":
-            person_pin = slug_of.get(payload["person_tenant_id"], "other")
-            tally.activities[aggregate].people[payload["person_id"]] = person_pin
-        elif kind == "SharedActivity.RegistrationCancelled":
-            tally.activities[aggregate].people.pop(payload["person_id"], None)
-        # Trainings share one event type (Person.TrainingCompleted) for mentors and mentees.
-        if kind == "Person.TrainingCompleted" and aggregate in tally.mentor_ids:
-            tally.by_type[slug]["mentor trainings"] += 1
-    return tally
-
-
-def _envelopes(store: MentoringStore) -> Iterator[EventEnvelope]:
-    start = 1
-    while batch := store.recorder.select_notifications(start=start, limit=1000):
-        yield from (store.envelope(notification) for notification in batch)
-        start = batch[-1].id + 1
-
-
-def _summary(tally: _Tally, already_seeded: bool) -> DemoSummary:
-    pins = []
-    for network in NETWORKS:
-        slug, counts = network.slug, tally.by_type[network.slug]
-        rounds = tuple(
-            RoundCounts(
-                name=cohort.name,
-                state=cohort.state,
-                groups=cohort.groups,
-                mentees=cohort.mentees,
-                sessions_held=cohort.sessions_held,
-                outcomes=dict(tally.outcomes[cohort_id]),
-                mentees_moved_forward=len(tally.movers[cohort_id]),
-            )
-            for cohort_id, cohort in tally.cohorts.items()
-            if cohort.slug == slug
-        )
-        pins.append(
-            PinCounts(
-                slug=slug,
-                name=tally.names.get(slug, network.name),
-                mentors=counts["Mentor.Enrolled"],
-                mentees=counts["Mentee.Enrolled"],
-                cohorts=counts["Cohort.Planned"],
-                groups=counts["Group.Formed"],
-                sessions_held=counts["Group.SessionHeld"],
-                mentor_trainings=counts["mentor trainings"],
-                mentee_trainings=counts["Person.TrainingCompleted"] - counts["mentor trainings"],
-                outcomes=dict(tally.outcomes[slug]),
-                mentees_moved_forward=len(tally.movers[slug]),
-                rounds=rounds,
-            )
-        )
-    activities = tuple(
-        ActivityCounts(
-            title=activity.title,
-            host=activity.host,
-            held_on=activity.held_on,
-            registrations=dict(sorted(Counter(activity.people.values()).items())),
-        )
-        for activity in tally.activities.values()
-    )
-    return DemoSummary(already_seeded, tuple(pins), activities)
-
-
-# --- seeding ---------------------------------------------------------------------------------
 
 
 def seed_demo(store: MentoringStore, today: date | None = None) -> DemoSummary:
@@ -417,9 +78,9 @@ def seed_demo(store: MentoringStore, today: date | None = None) -> DemoSummary:
     today = today or date.today()
     if today < LAST_DEMO_DAY:
         raise ValueError(f"The demo runs until {LAST_DEMO_DAY}; today ({today}) is earlier.")
-    tally = _read_store(store)
+    tally = read_store(store)
     if tally.complete:
-        return _summary(tally, already_seeded=True)
+        return summary(tally, already_seeded=True)
     if partial := tally.beyond_registration():
         raise DemoSeedError(
             f"The store already holds {sum(partial.values())} event(s) of the demo PIN(s) "
@@ -427,7 +88,7 @@ def seed_demo(store: MentoringStore, today: date | None = None) -> DemoSummary:
             "real data). Seed an empty event store instead, e.g. a new MENTORING_DATABASE_URL."
         )
     _Seeder(store, today).run()
-    return _summary(_read_store(store), already_seeded=False)
+    return summary(read_store(store), already_seeded=False)
 
 
 def _email(first: str, last: str, slug: str) -> str:
@@ -488,7 +149,7 @@ class _Seeder:
                 self.store, c.RecordOutcome(mentee_id, kind, day, evidence), self.ctx(slug)
             )
 
-    def person(self, n: _Network) -> tuple[str, str, list[str]]:
+    def person(self, n: Network) -> tuple[str, str, list[str]]:
         first, last = next(self.names[n.slug])
         languages = [n.language, "English"]
         if self.rng.random() < 0.3:
@@ -496,12 +157,10 @@ class _Seeder:
         return f"{first} {last}", _email(first, last, n.slug), languages
 
     def enrol_mentor(
-        self, n: _Network, profession: str, trainings: tuple[tuple[str, date], ...]
+        self, n: Network, profession: str, trainings: tuple[tuple[str, date], ...]
     ) -> None:
         name, email, languages = self.person(n)
-        licence = (
-            LicenceStatus.LICENSED if profession in _REGULATED else LicenceStatus.NOT_REGULATED
-        )
+        licence = LicenceStatus.LICENSED if profession in REGULATED else LicenceStatus.NOT_REGULATED
         cmd = c.EnrolMentor(name, profession, languages, n.community, email, licence)
         mentor_id = uc.enrol_mentor(self.store, cmd, self.ctx(n.slug)).id
         self.mentors.setdefault(n.slug, []).append((mentor_id, profession))
@@ -510,7 +169,7 @@ class _Seeder:
                 self.store, c.RecordTraining(mentor_id, training, day), self.ctx(n.slug)
             )
 
-    def run_round(self, n: _Network, round_: _Round, mentor: tuple[UUID, str], size: int) -> None:
+    def run_round(self, n: Network, round_: Round, mentor: tuple[UUID, str], size: int) -> None:
         ctx, store = self.ctx(n.slug), self.store
         mentor_id, profession = mentor
         plan = c.PlanCohort(round_.name, round_.starts_on, round_.ends_on)

@@ -17,6 +17,7 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
@@ -50,26 +51,22 @@ class GroupLag:
             client_id="mentoring-gateway-lag",
             request_timeout_ms=max(timeout_ms, 1000),
         )
-        self._offsets = KafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
-            client_id="mentoring-gateway-lag",
-            group_id=None,
-            enable_auto_commit=False,
+        reader: dict[str, Any] = {
+            "bootstrap_servers": bootstrap_servers,
+            "client_id": "mentoring-gateway-lag",
+            "group_id": None,
+            "enable_auto_commit": False,
             # Asking for a topic's partitions must not create it with the broker's default
             # count before the relay creates it with the configured one.
-            allow_auto_create_topics=False,
-            request_timeout_ms=max(timeout_ms, 1000) + 1000,
-        )
+            "allow_auto_create_topics": False,
+            "request_timeout_ms": max(timeout_ms, 1000) + 1000,
+        }
+        self._offsets = KafkaConsumer(**reader)
         self._peek = KafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
-            client_id="mentoring-gateway-lag",
-            group_id=None,
-            enable_auto_commit=False,
-            allow_auto_create_topics=False,
+            **reader,
             auto_offset_reset="earliest",  # the offset was deleted: the oldest kept is next
             fetch_max_wait_ms=50,
             max_partition_fetch_bytes=64 * 1024,
-            request_timeout_ms=max(timeout_ms, 1000) + 1000,
         )
         self._peek_within = timeout / 2
         self._moved: dict[int, tuple[int, float]] = {}

@@ -19,6 +19,7 @@ from domain.errors import DomainError, InvalidValue
 from domain.people import Mentee, Mentor
 from domain.pin import Pin
 from domain.values import EnglishLevel, LicenceStatus
+from services.commands import fields_of
 from services.context import Role, TenantContext
 from services.errors import BadInput, Forbidden
 from services.store import AlreadyApplied, MentoringStore
@@ -99,31 +100,28 @@ def _day(field: str, value: str) -> date:
         raise InvalidValue(f"{field} must be a date written YYYY-MM-DD, not {value!r}.") from None
 
 
+def _blank_is_none(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None
+
+
 def _enrol(pin: Pin, tenant_id: UUID, row: MenteeRow | MentorRow) -> Mentee | Mentor:
     """The enrolment a row stands for, checked as ``enrol_mentee``/``enrol_mentor`` check it."""
-    email = row.email.strip() if row.email and row.email.strip() else None
+    given = fields_of(
+        row, email=_blank_is_none(row.email), profession=pin.listed_profession(row.profession)
+    )
+    del given["line"]  # where the row stands, not what it says
     if isinstance(row, MenteeRow):
         return Mentee.enrol(
             tenant_id,
-            name=row.name,
-            email=email,
-            profession=pin.listed_profession(row.profession),
-            origin=row.origin,
-            languages=list(row.languages),
-            english_level=_choice("english level", row.english_level, EnglishLevel),
-            goals=row.goals.strip() if row.goals and row.goals.strip() else None,
-            enrolled_on=_day("enrolled on", row.enrolled_on),
+            **given
+            | {
+                "english_level": _choice("english level", row.english_level, EnglishLevel),
+                "goals": _blank_is_none(row.goals),
+                "enrolled_on": _day("enrolled on", row.enrolled_on),
+            },
         )
-    return Mentor.enrol(
-        tenant_id,
-        name=row.name,
-        email=email,
-        profession=pin.listed_profession(row.profession),
-        languages=list(row.languages),
-        cultural_background=row.cultural_background,
-        licence_status=_choice("licence status", row.licence_status, LicenceStatus),
-        capacity=row.capacity,
-    )
+    licence_status = _choice("licence status", row.licence_status, LicenceStatus)
+    return Mentor.enrol(tenant_id, **given | {"licence_status": licence_status})
 
 
 def import_key(tenant_id: UUID, command: ImportPeople) -> str:

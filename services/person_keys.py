@@ -20,7 +20,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -188,18 +188,60 @@ class PersonKeys:
         self._table.close()
 
 
-class SQLiteKeyTable:
+class _StatementsOfKeyTable:
+    """The key table's statements, written once for both databases (``?`` placeholders)."""
+
+    BINARY = "BLOB"
+    CREATE = (
+        "CREATE TABLE IF NOT EXISTS person_keys ("
+        "subject_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, kek_id TEXT NOT NULL, "
+        "wrapped_key {binary}, created_at TEXT NOT NULL, destroyed_at TEXT)"
+    )
+    GET = (
+        "SELECT subject_id, tenant_id, kek_id, wrapped_key, created_at, destroyed_at "
+        "FROM person_keys WHERE subject_id = ?"
+    )
+    INSERT = (
+        "INSERT INTO person_keys (subject_id, tenant_id, kek_id, wrapped_key, created_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (subject_id) DO NOTHING"
+    )
+    DESTROY = (
+        "UPDATE person_keys SET wrapped_key = NULL, destroyed_at = ? "
+        "WHERE subject_id = ? AND destroyed_at IS NULL"
+    )
+
+    def _connection(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _sql(self, statement: str) -> str:
+        return statement
+
+    def _create(self) -> None:
+        with self._connection() as conn:
+            conn.execute(self.CREATE.format(binary=self.BINARY))
+
+    def get(self, subject_id: UUID) -> KeyRecord | None:
+        with self._connection() as conn:
+            row = conn.execute(self._sql(self.GET), (str(subject_id),)).fetchone()
+        return _record(row)
+
+    def insert(self, record: KeyRecord) -> None:
+        with self._connection() as conn:
+            conn.execute(self._sql(self.INSERT), _values(record))
+
+    def destroy(self, subject_id: UUID, at: str) -> bool:
+        with self._connection() as conn:
+            cursor = conn.execute(self._sql(self.DESTROY), (at, str(subject_id)))
+            return bool(cursor.rowcount > 0)
+
+
+class SQLiteKeyTable(_StatementsOfKeyTable):
     """The key store in the SQLite event store's file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        with self._connection() as conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS person_keys ("
-                "subject_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, kek_id TEXT NOT NULL, "
-                "wrapped_key BLOB, created_at TEXT NOT NULL, destroyed_at TEXT)"
-            )
+        self._create()
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -211,32 +253,6 @@ class SQLiteKeyTable:
             conn.execute("PRAGMA secure_delete=ON")
             self._local.conn = conn
         yield conn
-
-    def get(self, subject_id: UUID) -> KeyRecord | None:
-        with self._connection() as conn:
-            row = conn.execute(
-                "SELECT subject_id, tenant_id, kek_id, wrapped_key, created_at, destroyed_at "
-                "FROM person_keys WHERE subject_id = ?",
-                (str(subject_id),),
-            ).fetchone()
-        return _record(row)
-
-    def insert(self, record: KeyRecord) -> None:
-        with self._connection() as conn:
-            conn.execute(
-                "INSERT INTO person_keys (subject_id, tenant_id, kek_id, wrapped_key, created_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (subject_id) DO NOTHING",
-                _values(record),
-            )
-
-    def destroy(self, subject_id: UUID, at: str) -> bool:
-        with self._connection() as conn:
-            cursor = conn.execute(
-                "UPDATE person_keys SET wrapped_key = NULL, destroyed_at = ? "
-                "WHERE subject_id = ? AND destroyed_at IS NULL",
-                (at, str(subject_id)),
-            )
-            return cursor.rowcount > 0
 
     def scrub(self) -> None:
         """Copy the log into the file and truncate it, so no old page keeps the key."""
@@ -255,8 +271,10 @@ class SQLiteKeyTable:
             self._local.conn = None
 
 
-class PostgresKeyTable:
+class PostgresKeyTable(_StatementsOfKeyTable):
     """The key store in the PostgreSQL event store's database."""
+
+    BINARY = "BYTEA"
 
     def __init__(self, url: str, *, pool_size: int = 2, timeout: float = 10) -> None:
         from psycopg_pool import ConnectionPool
@@ -273,37 +291,13 @@ class PostgresKeyTable:
         )
         with self._pool.connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('mentoring:person_keys'))")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS person_keys ("
-                "subject_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, kek_id TEXT NOT NULL, "
-                "wrapped_key BYTEA, created_at TEXT NOT NULL, destroyed_at TEXT)"
-            )
+            conn.execute(self.CREATE.format(binary=self.BINARY))
 
-    def get(self, subject_id: UUID) -> KeyRecord | None:
-        with self._pool.connection() as conn:
-            row = conn.execute(
-                "SELECT subject_id, tenant_id, kek_id, wrapped_key, created_at, destroyed_at "
-                "FROM person_keys WHERE subject_id = %s",
-                (str(subject_id),),
-            ).fetchone()
-        return _record(row)
+    def _connection(self) -> AbstractContextManager[Any]:
+        return self._pool.connection()
 
-    def insert(self, record: KeyRecord) -> None:
-        with self._pool.connection() as conn:
-            conn.execute(
-                "INSERT INTO person_keys (subject_id, tenant_id, kek_id, wrapped_key, created_at) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (subject_id) DO NOTHING",
-                _values(record),
-            )
-
-    def destroy(self, subject_id: UUID, at: str) -> bool:
-        with self._pool.connection() as conn:
-            cursor = conn.execute(
-                "UPDATE person_keys SET wrapped_key = NULL, destroyed_at = %s "
-                "WHERE subject_id = %s AND destroyed_at IS NULL",
-                (at, str(subject_id)),
-            )
-            return cursor.rowcount > 0
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", "%s")
 
     def scrub(self) -> None:
         """Vacuum the table so the old row version leaves its pages (not dumps: never there)."""

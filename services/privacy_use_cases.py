@@ -18,10 +18,10 @@ from domain.people import Mentee, Mentor
 from domain.privacy import Purpose
 from domain.values import PersonalData
 from services.context import Role, TenantContext
-from services.errors import Forbidden, NotFound
+from services.errors import Forbidden
 from services.person_keys import KeyUnavailable, PersonKeys
 from services.store import MentoringStore, to_json_value
-from services.use_cases import Changed, load, save, use_case
+from services.use_cases import Changed, load, own_person, save, use_case
 
 
 @dataclass(frozen=True)
@@ -45,17 +45,6 @@ def _keys(store: MentoringStore) -> PersonKeys:
     if store.keys is None:
         raise KeyUnavailable("This event store has no key store; nobody can be erased here.")
     return store.keys
-
-
-def own_person(store: MentoringStore, ident: UUID, ctx: TenantContext) -> Mentee | Mentor:
-    """The mentee or mentor ``ident`` of the caller's PIN, else ``NotFound``."""
-    try:
-        return load(store, Mentee, ident, ctx)
-    except NotFound:
-        try:
-            return load(store, Mentor, ident, ctx)
-        except NotFound:
-            raise NotFound("mentee or mentor", ident) from None
 
 
 def _erase(store: MentoringStore, person: Mentee | Mentor) -> Changed:

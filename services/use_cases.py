@@ -121,13 +121,16 @@ def _require(ctx: TenantContext, *roles: Role) -> None:
         raise Forbidden(f"The {ctx.role} role may not do this.")
 
 
-def _require_group_writer(ctx: TenantContext, group: Group) -> None:
-    """Coordinators change any group; a mentor only the groups they lead."""
-    if ctx.role == Role.COORDINATOR:
-        return
-    if ctx.role == Role.MENTOR and ctx.actor == str(group.mentor_id):
-        return
-    raise Forbidden("Only the PIN's coordinator or the group's mentor may do this.")
+def _group_to_write(
+    store: MentoringStore, group_id: UUID, ctx: TenantContext
+) -> tuple[Group, Cohort]:
+    """The group and its cohort: coordinators change any group; a mentor only the groups
+    they lead."""
+    group = load(store, Group, group_id, ctx)
+    mentor = ctx.role == Role.MENTOR and ctx.actor == str(group.mentor_id)
+    if ctx.role != Role.COORDINATOR and not mentor:
+        raise Forbidden("Only the PIN's coordinator or the group's mentor may do this.")
+    return group, load(store, Cohort, group.cohort_id, ctx)
 
 
 @use_case
@@ -143,71 +146,56 @@ def register_pin(store: MentoringStore, cmd: c.RegisterPin, ctx: TenantContext) 
     return Changed(existing.id, max_position)
 
 
-@use_case
-def enrol_mentor(store: MentoringStore, cmd: c.EnrolMentor, ctx: TenantContext) -> Changed:
+def _enrol(
+    store: MentoringStore,
+    person: type[Mentee | Mentor],
+    cmd: c.EnrolMentee | c.EnrolMentor,
+    ctx: TenantContext,
+) -> Changed:
+    """Enrol with the command's fields, the profession in the PIN's spelling."""
     _require(ctx, Role.COORDINATOR)
     pin = load(store, Pin, ctx.tenant_id, ctx)
-    mentor = Mentor.enrol(
-        ctx.tenant_id,
-        name=cmd.name,
-        email=cmd.email,
-        profession=pin.listed_profession(cmd.profession),
-        languages=cmd.languages,
-        cultural_background=cmd.cultural_background,
-        licence_status=cmd.licence_status,
-        capacity=cmd.capacity,
-    )
-    return Changed(mentor.id, save(store, mentor))
+    profession = pin.listed_profession(cmd.profession)
+    enrolled = person.enrol(ctx.tenant_id, **c.fields_of(cmd, profession=profession))
+    return Changed(enrolled.id, save(store, enrolled))
+
+
+@use_case
+def enrol_mentor(store: MentoringStore, cmd: c.EnrolMentor, ctx: TenantContext) -> Changed:
+    return _enrol(store, Mentor, cmd, ctx)
 
 
 @use_case
 def enrol_mentee(store: MentoringStore, cmd: c.EnrolMentee, ctx: TenantContext) -> Changed:
-    _require(ctx, Role.COORDINATOR)
-    pin = load(store, Pin, ctx.tenant_id, ctx)
-    mentee = Mentee.enrol(
-        ctx.tenant_id,
-        name=cmd.name,
-        email=cmd.email,
-        profession=pin.listed_profession(cmd.profession),
-        origin=cmd.origin,
-        languages=cmd.languages,
-        english_level=cmd.english_level,
-        goals=cmd.goals,
-        enrolled_on=cmd.enrolled_on,
-    )
-    return Changed(mentee.id, save(store, mentee))
+    return _enrol(store, Mentee, cmd, ctx)
 
 
 @use_case
 def plan_cohort(store: MentoringStore, cmd: c.PlanCohort, ctx: TenantContext) -> Changed:
     _require(ctx, Role.COORDINATOR)
     load(store, Pin, ctx.tenant_id, ctx)
-    cohort = Cohort.plan(
-        ctx.tenant_id,
-        name=cmd.name,
-        starts_on=cmd.starts_on,
-        ends_on=cmd.ends_on,
-        planned_sessions=cmd.planned_sessions,
-        min_group_size=cmd.min_group_size,
-        max_group_size=cmd.max_group_size,
-    )
+    cohort = Cohort.plan(ctx.tenant_id, **c.fields_of(cmd))
+    return Changed(cohort.id, save(store, cohort))
+
+
+def _move_cohort(
+    store: MentoringStore, cohort_id: UUID, ctx: TenantContext, step: Callable[[Cohort], None]
+) -> Changed:
+    """Take the cohort one ``step`` through its states (the coordinator's)."""
+    _require(ctx, Role.COORDINATOR)
+    cohort = load(store, Cohort, cohort_id, ctx)
+    step(cohort)
     return Changed(cohort.id, save(store, cohort))
 
 
 @use_case
 def start_cohort(store: MentoringStore, cmd: c.StartCohort, ctx: TenantContext) -> Changed:
-    _require(ctx, Role.COORDINATOR)
-    cohort = load(store, Cohort, cmd.cohort_id, ctx)
-    cohort.start()
-    return Changed(cohort.id, save(store, cohort))
+    return _move_cohort(store, cmd.cohort_id, ctx, Cohort.start)
 
 
 @use_case
 def close_cohort(store: MentoringStore, cmd: c.CloseCohort, ctx: TenantContext) -> Changed:
-    _require(ctx, Role.COORDINATOR)
-    cohort = load(store, Cohort, cmd.cohort_id, ctx)
-    cohort.close()
-    return Changed(cohort.id, save(store, cohort))
+    return _move_cohort(store, cmd.cohort_id, ctx, Cohort.close)
 
 
 @use_case
@@ -245,9 +233,7 @@ def remove_mentee_from_group(
 
 @use_case
 def schedule_session(store: MentoringStore, cmd: c.ScheduleSession, ctx: TenantContext) -> Changed:
-    group = load(store, Group, cmd.group_id, ctx)
-    _require_group_writer(ctx, group)
-    cohort = load(store, Cohort, group.cohort_id, ctx)
+    group, cohort = _group_to_write(store, cmd.group_id, ctx)
     group.schedule_session(cohort, cmd.scheduled_on, cmd.agenda)
     return Changed(group.id, save(store, group))
 
@@ -259,9 +245,7 @@ def record_session_held(
     ctx: TenantContext,
     today: Callable[[], date] = date.today,
 ) -> Changed:
-    group = load(store, Group, cmd.group_id, ctx)
-    _require_group_writer(ctx, group)
-    cohort = load(store, Cohort, group.cohort_id, ctx)
+    group, cohort = _group_to_write(store, cmd.group_id, ctx)
     group.record_session_held(cohort, cmd.number, today())
     return Changed(group.id, save(store, group))
 
@@ -270,9 +254,7 @@ def record_session_held(
 def record_attendance(
     store: MentoringStore, cmd: c.RecordAttendance, ctx: TenantContext
 ) -> Changed:
-    group = load(store, Group, cmd.group_id, ctx)
-    _require_group_writer(ctx, group)
-    cohort = load(store, Cohort, group.cohort_id, ctx)
+    group, cohort = _group_to_write(store, cmd.group_id, ctx)
     for mentee_id in cmd.present:
         group.record_attendance(cohort, cmd.number, mentee_id, True)
     for mentee_id in cmd.absent:
@@ -282,7 +264,8 @@ def record_attendance(
     return Changed(group.id, save(store, group))
 
 
-def _own_person(store: MentoringStore, ident: UUID, ctx: TenantContext) -> Mentee | Mentor:
+def own_person(store: MentoringStore, ident: UUID, ctx: TenantContext) -> Mentee | Mentor:
+    """The mentee or mentor ``ident`` of the caller's PIN, else ``NotFound``."""
     try:
         return load(store, Mentee, ident, ctx)
     except NotFound:
@@ -295,7 +278,7 @@ def _own_person(store: MentoringStore, ident: UUID, ctx: TenantContext) -> Mente
 @use_case
 def record_training(store: MentoringStore, cmd: c.RecordTraining, ctx: TenantContext) -> Changed:
     _require(ctx, Role.COORDINATOR)
-    person = _own_person(store, cmd.person_id, ctx)
+    person = own_person(store, cmd.person_id, ctx)
     person.record_training(cmd.name, cmd.completed_on)
     return Changed(person.id, save(store, person))
 
@@ -321,9 +304,7 @@ def host_shared_activity(
 ) -> Changed:
     _require(ctx, Role.COORDINATOR)
     load(store, Pin, ctx.tenant_id, ctx)
-    activity = SharedActivity.host(
-        ctx.tenant_id, cmd.title, cmd.held_on, cmd.description, cmd.capacity
-    )
+    activity = SharedActivity.host(ctx.tenant_id, **c.fields_of(cmd))
     return Changed(activity.id, save(store, activity))
 
 
@@ -334,7 +315,7 @@ def register_for_activity(
     """A coordinator registers one of their PIN's members for any PIN's shared activity."""
     _require(ctx, Role.COORDINATOR)
     activity = _load_any_tenant(store, SharedActivity, cmd.activity_id)
-    person = _own_person(store, cmd.person_id, ctx)
+    person = own_person(store, cmd.person_id, ctx)
     activity.register(person)
     return Changed(activity.id, save(store, activity))
 

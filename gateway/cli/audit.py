@@ -21,7 +21,7 @@ import typer
 from gateway.cli import startup
 
 if TYPE_CHECKING:
-    from gateway.audit_trail import AuditTrail
+    from gateway.audit.trail import AuditTrail
 
 log = logging.getLogger("mentoring.cli")
 
@@ -49,31 +49,17 @@ def _trail(*, signs: bool) -> Iterator[AuditTrail]:
 
     uses = (Secret.PERSONAL_DATA, Secret.AUDIT_SIGNING) if signs else (Secret.PERSONAL_DATA,)
     settings = startup.settings(*uses)
-    from gateway.audit_trail import AuditTrail, LogRewritten, NoCheckpoint
-    from projections.audit_log import UnknownTreeSize
-    from projections.database import open_read_models
+    from gateway.audit.trail import LogRewritten
+    from gateway.bootstrap import audit_trail
     from services.audit_signing import SigningKeyError
-    from services.store import build_store
 
-    store = build_store(settings)
-    read_models = open_read_models(
-        settings.read_models_url,
-        settings.read_schema,
-        pool_size=settings.postgres_pool_size,
-        max_overflow=settings.postgres_max_overflow,
-        timeout=settings.postgres_connect_timeout,
-    )
-    trail = AuditTrail(settings, store, read_models)
-    try:
-        trail.pump()
-        yield trail
-    except (SigningKeyError, LogRewritten) as error:
-        startup.fail(str(error))
-    except (NoCheckpoint, UnknownTreeSize, LookupError, ValueError) as error:
-        startup.fail(str(error))
-    finally:
-        read_models.close()
-        store.close()
+    with audit_trail(settings) as trail:
+        try:
+            trail.pump()
+            yield trail
+        # LookupError: no checkpoint yet, an unknown tree size or position (one line each).
+        except (SigningKeyError, LogRewritten, LookupError, ValueError) as error:
+            startup.fail(str(error))
 
 
 def _print(document: Any) -> None:
@@ -138,7 +124,7 @@ def export_command(
     pin: PinOption = None,
 ) -> None:
     """Write the event export: events.jsonl, checkpoints.json, public-key.pem, manifest.json."""
-    from gateway.audit_files import export
+    from gateway.audit.files import export
 
     with _trail(signs=True) as trail:
         count = export(trail, folder, trail.tree(pin))
@@ -190,7 +176,7 @@ def verify_command(
     ] = None,
 ) -> None:
     """Verify offline, from files only; exit 1 and name the first mismatch if any check fails."""
-    from gateway.audit_files import verify
+    from gateway.audit.files import verify
     from services.audit_signing import parse_public_key
 
     key = parse_public_key(public_key.read_text()) if public_key else None
@@ -228,7 +214,7 @@ def report(
 ) -> None:
     """The funder report (cohorts, rounds, programme), from the latest signed checkpoint."""
     from domain.pin import pin_id_for
-    from projections.funder_report import rows
+    from projections.audit.funder_report import rows
 
     with _trail(signs=new_checkpoint) as trail:
         if new_checkpoint:

@@ -17,12 +17,12 @@ import typer
 
 from gateway.cli import startup
 from services.context import Role, TenantContext
-from services.errors import BadInput, NotFound, ServiceError
+from services.errors import BadInput, NotFound
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from domain.matching import Weights
+    from domain.matching.profiles import Weights
     from gateway.bootstrap import Platform
     from projections.matching_queries import ProposalRow
     from services.use_cases import Changed
@@ -46,6 +46,11 @@ ProposalArgument = Annotated[str, typer.Argument(help="The proposal's id.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the proposal as JSON.")]
 
 
+def _iso(value: Any) -> str:
+    """A date or time of a row, as JSON: ISO 8601."""
+    return str(value.isoformat())
+
+
 def _id(value: str, what: str) -> UUID:
     try:
         return UUID(value)
@@ -65,7 +70,7 @@ def _pairs(values: list[str], what: str) -> list[tuple[str, str]]:
 
 def _weights(values: list[str]) -> Weights:
     from domain.errors import InvalidValue
-    from domain.matching import Weights
+    from domain.matching.profiles import Weights
 
     data = {}
     for key, value in _pairs(values, "--weight"):
@@ -79,24 +84,14 @@ def _weights(values: list[str]) -> Weights:
 @contextmanager
 def _session(tenant: str) -> Iterator[tuple[Platform, TenantContext]]:
     """The platform, and the caller: the coordinator of ``tenant``; errors become messages."""
-    from services.settings import Secret
-
-    settings = startup.settings(Secret.PERSONAL_DATA)
-    from domain.errors import DomainError, InvalidValue
     from domain.pin import pin_id_for
-    from gateway.bootstrap import build_platform
 
-    platform = build_platform(settings)
-    caller = TenantContext(pin_id_for(tenant), Role.COORDINATOR, f"{tenant}-coordinator-cli")
-    try:
-        yield platform, caller
-    except (ServiceError, DomainError) as error:
-        startup.fail(
-            f"{getattr(error, 'code', 'INVARIANT_VIOLATION')}: {error}",
-            2 if isinstance(error, (BadInput, InvalidValue)) else 1,
+    # An invalid value prints INVARIANT_VIOLATION here, as it always has in this command.
+    with startup.platform(invalid_value_code="INVARIANT_VIOLATION") as platform:
+        yield (
+            platform,
+            TenantContext(pin_id_for(tenant), Role.COORDINATOR, f"{tenant}-coordinator-cli"),
         )
-    finally:
-        platform.close()
 
 
 def _run(
@@ -122,7 +117,7 @@ def _read(platform: Platform, caller: TenantContext, ident: str) -> ProposalRow:
 
 
 def _names(platform: Platform, caller: TenantContext, row: ProposalRow) -> dict[str, str]:
-    from domain.matching_explanations import Evaluation
+    from domain.matching.explanations import Evaluation
     from projections import matching_queries as mq
 
     evaluation = Evaluation.from_dict(row.result)
@@ -139,11 +134,12 @@ def _print(
 ) -> None:
     from rich.table import Table
 
-    from domain.matching_explanations import Evaluation
+    from domain.matching.explanations import Evaluation
     from domain.proposal import SolverReport, group_name
 
     if as_json:
-        typer.echo(json.dumps(asdict(row), indent=2, ensure_ascii=False))
+        # The moment a proposal was made is printed as it is stored: ISO 8601.
+        typer.echo(json.dumps(asdict(row), indent=2, ensure_ascii=False, default=_iso))
         return
     names = _names(platform, caller, row)
     evaluation = Evaluation.from_dict(row.result)
@@ -205,10 +201,10 @@ def propose(
     as_json: JsonOption = False,
 ) -> None:
     """Propose groups for a cohort from the PIN's mentees in no group (nothing is formed)."""
-    from domain.matching import KeptApart, Pinned
+    from domain.matching.profiles import KeptApart, Pinned
     from projections import matching_queries as mq
-    from services import matching_use_cases as mu
     from services.matching import commands as mc
+    from services.matching import use_cases as mu
 
     with _session(tenant) as (platform, caller):
         command = mc.ProposeGroups(
@@ -251,7 +247,7 @@ def list_proposals(
     """List the PIN's proposals, newest first."""
     from rich.table import Table
 
-    from domain.matching_explanations import Evaluation
+    from domain.matching.explanations import Evaluation
     from projections import matching_queries as mq
 
     with _session(tenant) as (platform, caller):
@@ -273,7 +269,7 @@ def list_proposals(
                 str(len(evaluation.groups)),
                 f"{evaluation.placed} of {row.settings['mentees']}",
                 str(evaluation.score),
-                row.proposed_at[:19],
+                row.proposed_at.isoformat()[:19],
             )
         _out().print(table)
 
@@ -290,8 +286,8 @@ def edit(
 ) -> None:
     """Move mentees between the proposed groups, or out of them."""
     from domain.proposal import Move
-    from services import matching_use_cases as mu
     from services.matching import commands as mc
+    from services.matching import use_cases as mu
 
     with _session(tenant) as (platform, caller):
         moves = []
@@ -307,8 +303,8 @@ def edit(
 @match_app.command()
 def accept(proposal: ProposalArgument, tenant: TenantOption) -> None:
     """Form the proposed groups (all or none)."""
-    from services import matching_use_cases as mu
     from services.matching import commands as mc
+    from services.matching import use_cases as mu
 
     with _session(tenant) as (platform, caller):
         command = mc.AcceptProposal(_id(proposal, "proposal"))
@@ -325,8 +321,8 @@ def reject(
     reason: Annotated[str | None, typer.Option(help="Why (kept with the proposal).")] = None,
 ) -> None:
     """Reject a proposal; it is kept, with the reason."""
-    from services import matching_use_cases as mu
     from services.matching import commands as mc
+    from services.matching import use_cases as mu
 
     with _session(tenant) as (platform, caller):
         command = mc.RejectProposal(_id(proposal, "proposal"), reason)

@@ -9,8 +9,6 @@ a log.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -20,12 +18,10 @@ import typer
 
 from gateway.cli import startup
 from services.context import Role, TenantContext
-from services.errors import BadInput, ServiceError
+from services.errors import BadInput
 
 if TYPE_CHECKING:
     from rich.progress import Progress
-
-    from gateway.bootstrap import Platform
 
 erase_app = typer.Typer(
     help="Erase a person: destroy their data key, record the erasure, purge the read models.",
@@ -44,28 +40,6 @@ def _id(value: str) -> UUID:
         raise BadInput(f"{value!r} is not a valid id.") from None
 
 
-@contextmanager
-def _platform() -> Iterator[Platform]:
-    """The platform; service and domain errors become one-line messages and an exit status."""
-    from services.settings import Secret
-
-    settings = startup.settings(Secret.PERSONAL_DATA)
-    from domain.errors import DomainError, InvalidValue
-    from gateway.bootstrap import build_platform
-
-    platform = build_platform(settings)
-    try:
-        yield platform
-    except (ServiceError, DomainError) as error:
-        default = "BAD_INPUT" if isinstance(error, InvalidValue) else "INVARIANT_VIOLATION"
-        startup.fail(
-            f"{getattr(error, 'code', default)}: {error}",
-            2 if isinstance(error, (BadInput, InvalidValue)) else 1,
-        )
-    finally:
-        platform.close()
-
-
 def _coordinator(tenant: str) -> TenantContext:
     from domain.pin import pin_id_for
 
@@ -75,7 +49,7 @@ def _coordinator(tenant: str) -> TenantContext:
 def _erase(kind: str, person: str, tenant: str) -> None:
     from services import privacy_use_cases as pu
 
-    with _platform() as platform:
+    with startup.platform() as platform:
         use_case = pu.erase_mentee if kind == "mentee" else pu.erase_mentor
         changed = use_case(platform.store, pu.ErasePerson(_id(person)), _coordinator(tenant))
         platform.catch_up(changed.position)
@@ -105,7 +79,7 @@ def export(
     from projections import privacy_queries as pq
     from services import privacy_use_cases as pu
 
-    with _platform() as platform:
+    with startup.platform() as platform:
         caller, ident = _coordinator(tenant), _id(person)
         document = pu.person_record(platform.store, ident, caller)
         with platform.read_models.reading(str(caller.tenant_id)) as conn:
@@ -137,7 +111,7 @@ def retention(
         parse_period(older_than)
     except InvalidValue as error:
         startup.fail(f"BAD_INPUT: {error}")
-    with _platform() as platform:
+    with startup.platform() as platform:
         try:
             day = date.fromisoformat(today) if today else date.today()
         except ValueError:

@@ -74,7 +74,8 @@ def demo(
 
     from gateway.auth import issue_token
     from gateway.bootstrap import build_platform
-    from services.demo import NETWORKS, seed_demo
+    from services.demo import seed_demo
+    from services.demo_data import NETWORKS
 
     err = Console(stderr=True)
     platform = build_platform(settings)
@@ -128,7 +129,7 @@ def _print_sign_in_links(platform: Platform, console: str) -> None:
     """The console's address and a one-click sign-in link per PIN and role (development only:
     the gateway refuses these links in production)."""
     from gateway.auth import issue_token
-    from services.demo import NETWORKS
+    from services.demo_data import NETWORKS
 
     settings = platform.settings
 

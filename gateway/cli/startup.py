@@ -11,7 +11,8 @@ import logging
 import signal
 import sys
 import threading
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -19,6 +20,7 @@ import typer
 log = logging.getLogger("mentoring.cli")
 
 if TYPE_CHECKING:
+    from gateway.bootstrap import Platform
     from services.settings import Secret, Settings
 
 
@@ -103,6 +105,57 @@ def require_kafka(settings: Settings) -> str:
     if not settings.kafka_bootstrap_servers:
         fail("Set MENTORING_KAFKA_BOOTSTRAP_SERVERS (host:port of Kafka).")
     return settings.kafka_bootstrap_servers
+
+
+def kafka_process(service: str, verbose: bool) -> tuple[threading.Event, Settings]:
+    """How ``relay`` and ``project`` start: signal handlers first, then the settings (Kafka
+    required), logging and tracing; returns the event a signal sets, and the settings."""
+    stopping = stop_on_signals()
+    from services.settings import Secret
+
+    checked = settings(Secret.PERSONAL_DATA)
+    require_kafka(checked)
+    configure_logging(verbose)
+    configure_tracing(service)
+    return stopping, checked
+
+
+def wait_out(
+    role: str, error: BaseException, backoff: Backoff, stopping: threading.Event, drain: bool
+) -> None:
+    """A lost connection: wait (with backoff) before reconnecting; a drain stops instead."""
+    if drain:
+        fail(f"{role}: lost a connection ({one_line(error)}).", 1)
+    delay = backoff.next()
+    log.warning("%s: lost a connection (%s); reconnecting in %.0f s", role, one_line(error), delay)
+    stopping.wait(delay)
+
+
+@contextmanager
+def platform(*, invalid_value_code: str = "BAD_INPUT") -> Iterator[Platform]:
+    """The platform, for a command that runs use cases; service and domain errors become one
+    line (``CODE: message``) and exit status 2 for bad input, else 1.
+
+    ``invalid_value_code``: the code an invalid value (a domain error without one) prints.
+    """
+    from services.settings import Secret
+
+    checked = settings(Secret.PERSONAL_DATA)
+    from domain.errors import DomainError, InvalidValue
+    from gateway.bootstrap import build_platform
+    from services.errors import BadInput, ServiceError
+
+    built = build_platform(checked)
+    try:
+        yield built
+    except (ServiceError, DomainError) as error:
+        default = invalid_value_code if isinstance(error, InvalidValue) else "INVARIANT_VIOLATION"
+        fail(
+            f"{getattr(error, 'code', default)}: {error}",
+            2 if isinstance(error, (BadInput, InvalidValue)) else 1,
+        )
+    finally:
+        built.close()
 
 
 METRICS_PORTS = {"relay": 9811, "project": 9812}

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gateway.console.forms import form_text, redirect_after_post, submit
 from gateway.console.graphql_client import ApiError, run
-from gateway.console.pages import (
-    feature_router,
-    form_text,
-    idempotency_key,
-    redirect_after_post,
-    render,
-    require_role,
-)
+from gateway.console.pages import feature_router, render, require_role
 from gateway.console.strings import t
 
 router = feature_router()
@@ -25,13 +21,13 @@ async def _keys_page(
     problem: str | None = None,
     issued: dict[str, str] | None = None,
     name: str = "",
-    status: int = 200,
+    status_code: int | None = None,
 ) -> Response:
     keys = (await run(request, "ApiKeys"))["apiKeys"]
     page = await render(
         request,
         "coordinator/api_keys.html",
-        status_code=status,
+        status_code=status_code,
         keys=keys,
         problem=problem,
         issued=issued,
@@ -48,6 +44,10 @@ async def api_keys(request: Request) -> Response:
     return await _keys_page(request)
 
 
+def _issued(created: dict[str, Any]) -> dict[str, str]:
+    return {"name": created["apiKey"]["name"], "secret": created["secret"]}
+
+
 @router.post("/api-keys")
 async def create_api_key(request: Request) -> Response:
     """Issue a key and show its secret on this answer only (never stored, never shown again)."""
@@ -55,18 +55,13 @@ async def create_api_key(request: Request) -> Response:
     form = await request.form()
     name, expires_on = form_text(form, "name"), form_text(form, "expiresOn")
     variables = {"name": name, "expiresAt": f"{expires_on}T23:59:59Z" if expires_on else None}
-    try:
-        data = await run(
-            request, "CreateApiKey", variables, idempotency_key=idempotency_key(request, form)
-        )
-    except ApiError as error:
-        problem = t("error.form", message=error.message)
-        return await _keys_page(request, problem=problem, name=name, status=400)
-    issued = {
-        "name": data["createApiKey"]["apiKey"]["name"],
-        "secret": data["createApiKey"]["secret"],
-    }
-    return await _keys_page(request, issued=issued)
+    return await submit(
+        request,
+        "CreateApiKey",
+        variables,
+        again=lambda problem: _keys_page(request, problem=problem, name=name),
+        done=lambda data: _keys_page(request, issued=_issued(data["createApiKey"])),
+    )
 
 
 @router.post("/api-keys/{key_id}/revoke")
@@ -77,7 +72,7 @@ async def revoke_api_key(request: Request, key_id: str) -> Response:
         data = await run(request, "RevokeApiKey", {"id": key_id})
     except ApiError as error:
         if error.code == "BAD_INPUT":  # not even an id: as unknown as another PIN's
-            return await _keys_page(request, problem=t("error.not_found"), status=404)
+            return await _keys_page(request, problem=t("error.not_found"), status_code=404)
         raise
     return redirect_after_post(
         "/api-keys", t("keys.revoked", name=data["revokeApiKey"]["apiKey"]["name"])

@@ -1,20 +1,50 @@
 """Taking a session's attendance, the same for the group's mentor and for its PIN's coordinator
-(``mentor.py``, ``sessions.py``): the marks chosen on the form, the session recorded as held
-when it is not yet, then who was present and who absent, and the message that says so.
+(``mentor.py``, ``sessions.py``): the form (``templates/sessions/attendance.html``, posted back
+to its own address), the marks chosen on it, the session recorded as held when it is not yet,
+then who was present and who absent, and the message that says so.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 
-from gateway.console.graphql_client import run
-from gateway.console.pages import form_text
+from gateway.console.forms import PAGES, form_text, problem_of, redirect_after_post
+from gateway.console.graphql_client import ApiError, NotFound, run
+from gateway.console.pages import render
 from gateway.console.strings import t
 
 PRESENT, ABSENT = "present", "absent"
+
+
+def due(session: dict[str, Any]) -> bool:
+    """Whether attendance can be taken: the session was held, or its day has come."""
+    return bool(session["held"]) or date.fromisoformat(session["scheduledOn"]) <= date.today()
+
+
+def summary(session: dict[str, Any]) -> dict[str, int]:
+    """How many were marked present and absent at ``session``."""
+    present = sum(1 for a in session["attendance"] if a["present"])
+    return {"present": present, "absent": len(session["attendance"]) - present}
+
+
+def sessions_shown(group: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, int], bool]]:
+    """Each session of the group with its attendance summary and whether it is ``due``."""
+    return [(s, summary(s), due(s)) for s in group["sessions"]]
+
+
+def session_of(group: dict[str, Any], number: str | int) -> dict[str, Any]:
+    """Session ``number`` (from the address) of the group; any other number: 404."""
+    found: dict[str, Any] | None = next(
+        (s for s in group["sessions"] if str(s["number"]) == str(number)), None
+    )
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def chosen_marks(form: Any, group: dict[str, Any]) -> dict[str, str]:
@@ -61,3 +91,45 @@ def saved(session: dict[str, Any], marks: dict[str, str]) -> str:
         present=present,
         absent=len(marks) - present,
     )
+
+
+async def _page(
+    request: Request,
+    group: dict[str, Any],
+    session: dict[str, Any],
+    back: str,
+    marks: dict[str, str],
+    problem: str | None = None,
+) -> Response:
+    return await render(
+        request,
+        "sessions/attendance.html",
+        group=group,
+        session=session,
+        back=back,
+        due=due(session),
+        marks=marks,
+        problem=problem,
+        idempotency_key=uuid.uuid4().hex,
+    )
+
+
+async def take(request: Request, group: dict[str, Any], number: str | int, back: str) -> Response:
+    """Session ``number``'s attendance form, with the marks recorded so far (GET); or (POST)
+    record the session as held (if it is not yet) and the attendance chosen, then go ``back``
+    to the group's page; a form with no choice, or a refusal, shows the form again."""
+    session = session_of(group, number)
+    if request.method != "POST":
+        recorded = session["attendance"]
+        marks = {a["menteeId"]: PRESENT if a["present"] else ABSENT for a in recorded}
+        return await _page(request, group, session, back, marks)
+    marks = chosen_marks(await request.form(), group)
+    if not marks:
+        return await _page(request, group, session, back, marks, t("attendance.none_chosen"))
+    try:
+        await record(request, group, session, marks)
+    except PAGES:
+        raise  # the console's own pages: 404, 403, sign in again
+    except ApiError as error:
+        return await _page(request, group, session, back, marks, problem_of(error))
+    return redirect_after_post(back, saved(session, marks))

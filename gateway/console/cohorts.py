@@ -7,15 +7,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.console.graphql_client import ApiError, look_up, run
-from gateway.console.pages import (
-    feature_router,
-    form_text,
-    idempotency_key,
-    redirect_after_post,
-    render,
-    require_role,
-)
+from gateway.console.forms import form_text, redirect_after_post, submit
+from gateway.console.graphql_client import look_up, run
+from gateway.console.pages import feature_router, render, require_role
 from gateway.console.strings import t
 
 router = feature_router()
@@ -24,14 +18,13 @@ PLAN_DEFAULTS = {"plannedSessions": "5", "minGroupSize": "5", "maxGroupSize": "6
 
 
 async def _cohorts_page(
-    request: Request, *, values: dict[str, str], problem: str | None = None, status: int = 200
+    request: Request, values: dict[str, str], problem: str | None = None
 ) -> Response:
     after = request.query_params.get("after") or None
     data = await run(request, "Cohorts", {"after": after})
     return await render(
         request,
         "coordinator/cohorts.html",
-        status_code=status,
         cohorts=[edge["node"] for edge in data["cohorts"]["edges"]],
         total=data["cohorts"]["totalCount"],
         page=data["cohorts"]["pageInfo"],
@@ -47,19 +40,20 @@ async def cohorts(request: Request) -> Response:
     return await _cohorts_page(request, values=dict(PLAN_DEFAULTS))
 
 
-def _plan_input(values: dict[str, str]) -> dict[str, Any]:
-    """The planCohort input from the form; a number that is not one is the API's to refuse."""
-    planned: dict[str, Any] = {"name": values["name"]}
-    for name in ("startsOn", "endsOn"):
-        planned[name] = values[name] or None
+def _plan_refusal(values: dict[str, str]) -> str | None:
+    """What keeps the form from being a planCohort input (the rest is the API's to refuse)."""
     for name in ("plannedSessions", "minGroupSize", "maxGroupSize"):
-        text = values[name]
-        if not text.isdigit():
-            raise ApiError.of("BAD_INPUT", t("cohorts.whole_number", field=t(f"cohorts.{name}")))
-        planned[name] = int(text)
-    if planned["startsOn"] is None or planned["endsOn"] is None:
-        raise ApiError.of("BAD_INPUT", t("cohorts.dates_required"))
-    return planned
+        if not values[name].isdigit():
+            return t("cohorts.whole_number", field=t(f"cohorts.{name}"))
+    if not values["startsOn"] or not values["endsOn"]:
+        return t("cohorts.dates_required")
+    return None
+
+
+def _plan_input(values: dict[str, str]) -> dict[str, Any]:
+    """The planCohort input from a form without a refusal."""
+    numbers = ("plannedSessions", "minGroupSize", "maxGroupSize")
+    return {name: int(value) if name in numbers else value for name, value in values.items()}
 
 
 @router.post("/cohorts")
@@ -68,36 +62,37 @@ async def plan_cohort(request: Request) -> Response:
     await require_role(request, "coordinator")
     form = await request.form()
     values = {name: form_text(form, name) for name in PLAN_FIELDS}
-    try:
-        data = await run(
-            request,
-            "PlanCohort",
-            {"input": _plan_input(values)},
-            idempotency_key=idempotency_key(request, form),
-        )
-    except ApiError as error:
-        problem = t("error.form", message=error.message)
-        return await _cohorts_page(request, values=values, problem=problem, status=400)
-    name = data["planCohort"]["cohort"]["name"]
-    return redirect_after_post("/cohorts", t("cohorts.planned", name=name))
+
+    async def again(problem: str) -> Response:
+        return await _cohorts_page(request, values=values, problem=problem)
+
+    refusal = _plan_refusal(values)
+    if refusal is not None:
+        return await again(t("error.form", message=refusal))
+    return await submit(
+        request,
+        "PlanCohort",
+        {"input": _plan_input(values)},
+        again=again,
+        done=lambda data: redirect_after_post(
+            "/cohorts", t("cohorts.planned", name=data["planCohort"]["cohort"]["name"])
+        ),
+    )
 
 
 async def _change(request: Request, cohort_id: str, operation: str, done: str) -> Response:
     await require_role(request, "coordinator")
-    form = await request.form()
     await look_up(request, "Cohort", {"id": cohort_id})  # another PIN's id: 404
-    try:
-        data = await run(
-            request,
-            operation,
-            {"cohortId": cohort_id},
-            idempotency_key=idempotency_key(request, form),
-        )
-    except ApiError as error:
-        problem = t("error.form", message=error.message)
-        return await _cohorts_page(request, values=dict(PLAN_DEFAULTS), problem=problem, status=400)
     field = operation[0].lower() + operation[1:]
-    return redirect_after_post("/cohorts", t(done, name=data[field]["cohort"]["name"]))
+    return await submit(
+        request,
+        operation,
+        {"cohortId": cohort_id},
+        again=lambda problem: _cohorts_page(request, values=dict(PLAN_DEFAULTS), problem=problem),
+        done=lambda data: redirect_after_post(
+            "/cohorts", t(done, name=data[field]["cohort"]["name"])
+        ),
+    )
 
 
 @router.post("/cohorts/{cohort_id}/open")

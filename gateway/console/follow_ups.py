@@ -15,19 +15,18 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gateway.console.forms import FORM_ERRORS, form_text, redirect_after_post, submit
 from gateway.console.graphql_client import ApiError, NotFound, look_up, run
-from gateway.console.outcomes import FORM_ERRORS, KINDS, record_id
+from gateway.console.outcomes import OUTCOME_FIELDS, incomplete, kind_options
 from gateway.console.pages import (
     add_navigation,
     feature_router,
-    form_text,
-    idempotency_key,
-    redirect_after_post,
+    page_links,
+    record_id,
     render,
     require_role,
 )
@@ -70,24 +69,14 @@ async def follow_ups(request: Request) -> Response:
         data = await run(request, "FollowUpsDue", variables)
     found = data["followUpsDue"]
     kept = {"due_by": due_by.isoformat(), **({"recorded": "1"} if recorded else {})}
-    page = found["pageInfo"]
-    links = {
-        "next": (
-            f"/follow-ups?{urlencode({**kept, 'after': page['endCursor']})}"
-            if page["hasNextPage"]
-            else None
-        ),
-        "first": f"/follow-ups?{urlencode(kept)}" if after else None,
-    }
     return await render(
         request,
         "follow_ups/list.html",
-        status_code=400 if problem else 200,
         rows=[edge["node"] for edge in found["edges"]],
         total=found["totalCount"],
         due_by=due_by.isoformat(),
         recorded=recorded,
-        links=links,
+        links=page_links("/follow-ups", kept, found["pageInfo"], after),
         months=MONTHS,
         problem=problem,
     )
@@ -110,15 +99,13 @@ async def _form(
     *,
     typed: dict[str, str] | None = None,
     problem: str | None = None,
-    status_code: int = 200,
 ) -> Response:
     return await render(
         request,
         "follow_ups/form.html",
-        status_code=status_code,
         follow_up=follow_up,
         months=MONTHS[follow_up["checkpoint"]],
-        kinds=[(kind, t("outcome." + kind)) for kind in KINDS],
+        kinds=kind_options(),
         typed=typed or {"occurredOn": date.today().isoformat()},
         problem=problem,
     )
@@ -139,34 +126,27 @@ async def record_follow_up(
     await require_role(request, "coordinator")
     follow_up = await _follow_up(request, mentee_id, cohort_id, months)
     form = await request.form()
-    typed = {name: form_text(form, name) for name in ("result", "kind", "occurredOn", "evidence")}
+    typed = {name: form_text(form, name) for name in ("result", *OUTCOME_FIELDS)}
+
+    async def again(problem: str) -> Response:
+        return await _form(request, follow_up, typed=typed, problem=problem)
+
     found: dict[str, Any] = {"noChange": True}
     if typed["result"] == AN_OUTCOME:
-        if typed["kind"] not in KINDS or not typed["occurredOn"] or not typed["evidence"]:
-            problem = t("error.form", message=t("outcomes.missing"))
-            return await _form(request, follow_up, typed=typed, problem=problem, status_code=400)
-        found = {"outcome": {name: typed[name] for name in ("kind", "occurredOn", "evidence")}}
+        problem = incomplete(typed)
+        if problem is not None:
+            return await again(problem)
+        found = {"outcome": {name: typed[name] for name in OUTCOME_FIELDS}}
     elif typed["result"] != NO_CHANGE:
-        problem = t("error.form", message=t("follow_ups.choose"))
-        return await _form(request, follow_up, typed=typed, problem=problem, status_code=400)
-    variables = {
-        "input": {
-            "menteeId": follow_up["menteeId"],
-            "cohortId": follow_up["cohortId"],
-            "checkpoint": follow_up["checkpoint"],
-            **found,
-        }
-    }
-    try:
-        await run(
-            request, "FollowUpRecord", variables, idempotency_key=idempotency_key(request, form)
-        )
-    except ApiError as error:
-        if error.code not in FORM_ERRORS:
-            raise
-        problem = t("error.form", message=error.message)
-        return await _form(request, follow_up, typed=typed, problem=problem, status_code=400)
+        return await again(t("error.form", message=t("follow_ups.choose")))
+    recorded = {name: follow_up[name] for name in ("menteeId", "cohortId", "checkpoint")}
     label = t(f"follow_ups.months.{follow_up['checkpoint']}")
-    return redirect_after_post(
-        "/follow-ups", t("follow_ups.saved", months=label, name=follow_up["menteeName"])
+    message = t("follow_ups.saved", months=label, name=follow_up["menteeName"])
+    return await submit(
+        request,
+        "FollowUpRecord",
+        {"input": {**recorded, **found}},
+        again=again,
+        done=lambda _: redirect_after_post("/follow-ups", message),
+        shown=FORM_ERRORS,
     )

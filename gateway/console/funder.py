@@ -22,9 +22,9 @@ from starlette.responses import Response
 
 from gateway.console.charts import Series, bar_chart
 from gateway.console.graphql_client import NotFound, run
-from gateway.console.pages import add_navigation, feature_router, render, require_role
+from gateway.console.pages import add_navigation, feature_router, message_page, render, require_role
 from gateway.console.strings import t
-from projections.funder_report import rows
+from projections.audit.funder_report import rows
 
 REPORT_ROLES = ("funder", "network", "coordinator")
 OUTCOMES = (
@@ -99,18 +99,16 @@ def _charts(report: dict[str, Any]) -> list[Chart]:
     def series(name: str, of: Sequence[dict[str, int | None]]) -> Series:
         return Series(t(f"figure.{name}"), [f.get(name) for f in of])
 
+    def percent(title: str, name: str) -> Chart:
+        """A rate, on a scale of 0 to 100 %, of each round and of the programme."""
+        return chart(title, everywhere, [series(name, all_totals)], unit="%", maximum=100)
+
     return [
         chart(
             t("funder.chart_served_rounds"), round_names, [series("mentees_served", round_totals)]
         ),
         chart(t("funder.chart_served_pins"), pin_names, [series("mentees_served", pins)]),
-        chart(
-            t("funder.chart_moved_forward"),
-            everywhere,
-            [series("moved_forward_percent", all_totals)],
-            unit="%",
-            maximum=100,
-        ),
+        percent(t("funder.chart_moved_forward"), "moved_forward_percent"),
         chart(
             t("funder.chart_outcomes_rounds"),
             round_names,
@@ -122,13 +120,7 @@ def _charts(report: dict[str, Any]) -> list[Chart]:
             everywhere,
             [series("attendance_present", all_totals), series("attendance_absent", all_totals)],
         ),
-        chart(
-            t("funder.chart_attendance_rate"),
-            everywhere,
-            [series("attendance_rate_percent", all_totals)],
-            unit="%",
-            maximum=100,
-        ),
+        percent(t("funder.chart_attendance_rate"), "attendance_rate_percent"),
     ]
 
 
@@ -144,8 +136,7 @@ async def funder_dashboard(request: Request) -> Response:
     try:
         data = await run(request, "FunderReport")
     except NotFound:  # no checkpoint signed yet: the report has nothing to rest on
-        title, text = t("funder.title"), t("funder.no_checkpoint")
-        return await render(request, "message.html", status_code=404, title=title, text=text)
+        return await message_page(request, 404, t("funder.title"), t("funder.no_checkpoint"))
     report = data["funderReport"]
     return await render(
         request,

@@ -3,8 +3,10 @@ own schema, with the context the /graphql endpoint builds for the session's bear
 
 So the console is held to everything an integrator is held to: authentication, roles, each
 PIN's isolation (and row-level security), the query limits and the error codes. Each document
-is a file ``operations/<Name>.graphql`` holding the one operation ``<Name>``; an operator who
-runs persisted queries only adds these files to the allow-list.
+is a file ``operations/<Name>.graphql`` holding the one operation ``<Name>``, with the
+fragments it spreads from ``operations/fragments/`` (a selection several pages read); an
+operator who runs persisted queries adds these documents, as ``document`` composes them, to
+the allow-list.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from gateway.context import RequestContext
 from services.settings import Settings
 
 OPERATIONS = Path(__file__).parent / "operations"
+FRAGMENTS = OPERATIONS / "fragments"
+NAME = r"[A-Z][A-Za-z0-9]*"
+"""An operation's or a fragment's name (it names its file too)."""
 ContextGetter = Callable[[HTTPConnection], Awaitable[RequestContext]]
 _STRIPPED = {b"authorization", b"cookie", b"idempotency-key", b"content-type", b"content-length"}
 
@@ -86,13 +91,25 @@ _RAISED: dict[str, type[ApiError]] = {
 
 @cache
 def document(operation: str) -> str:
-    """The text of the named operation, from ``operations/<operation>.graphql``."""
-    if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", operation):
+    """The text of the named operation, from ``operations/<operation>.graphql``, followed by
+    the fragments it spreads (``operations/fragments/<Fragment>.graphql``, and theirs)."""
+    if not re.fullmatch(NAME, operation):
         raise ValueError(f"{operation!r} is not an operation name")
     text = (OPERATIONS / f"{operation}.graphql").read_text()
     if not re.search(rf"\b(query|mutation)\s+{operation}\b", text):
         raise ValueError(f"operations/{operation}.graphql does not define {operation}")
-    return text
+    return "\n".join([text, *_fragments(text, set())])
+
+
+def _fragments(text: str, included: set[str]) -> list[str]:
+    """The fragments ``text`` spreads that are not ``included`` yet, each once."""
+    found: list[str] = []
+    for name in re.findall(rf"\.\.\.\s*({NAME})", text):
+        if name not in included:
+            included.add(name)
+            fragment = (FRAGMENTS / f"{name}.graphql").read_text()
+            found += [fragment, *_fragments(fragment, included)]
+    return found
 
 
 def api_of(request: HTTPConnection) -> ConsoleApi:

@@ -9,36 +9,20 @@ the session forms). Another PIN's id, or an unknown one, is the console's 404 pa
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.console.graphql_client import (
-    ApiError,
-    NotFound,
-    Refused,
-    SignInRequired,
-    look_up,
-    run,
-)
-from gateway.console.pages import (
-    add_navigation,
-    feature_router,
-    form_text,
-    idempotency_key,
-    redirect_after_post,
-    render,
-    require_role,
-)
+from gateway.console import attendance
+from gateway.console.forms import form_text, redirect_after_post, submit
+from gateway.console.graphql_client import look_up, run
+from gateway.console.pages import add_navigation, feature_router, render, require_role
 from gateway.console.strings import t
 
 PROPOSE_SECONDS = 5.0
 """The solver's time limit for a proposal made in the console: long enough for the exact
 answer on a PIN's round, short enough to wait for on a page (it falls back to greedy)."""
-PAGES = (NotFound, Refused, SignInRequired)
-"""Refusals shown as the console's own pages (404, 403, sign in), never next to a form."""
 OUT = "out"
 """The value of "in no group" in the move form."""
 
@@ -60,14 +44,11 @@ async def groups(request: Request) -> Response:
     )
 
 
-async def _cohort_page(
-    request: Request, cohort_id: str, *, problem: str | None = None, status: int = 200
-) -> Response:
+async def _cohort_page(request: Request, cohort_id: str, problem: str | None = None) -> Response:
     data = await look_up(request, "GroupCohort", {"id": cohort_id})
     return await render(
         request,
         "groups/cohort.html",
-        status_code=status,
         cohort=data["cohort"],
         groups=[edge["node"] for edge in data["groups"]["edges"]],
         proposals=data["groupProposals"],
@@ -87,23 +68,19 @@ async def cohort_groups(request: Request, cohort_id: str) -> Response:
 async def propose(request: Request, cohort_id: str) -> Response:
     """Propose groups from the PIN's mentees in no group; then show the proposal."""
     await require_role(request, "coordinator")
-    form = await request.form()
     await look_up(request, "GroupCohort", {"id": cohort_id})  # another PIN's id: 404
-    try:
-        data = await run(
-            request,
-            "ProposalPropose",
-            {"cohortId": cohort_id, "timeLimitSeconds": PROPOSE_SECONDS},
-            idempotency_key=idempotency_key(request, form),
-        )
-    except PAGES:
-        raise  # the console's own pages: 404, 403, sign in again
-    except ApiError as error:
-        problem = t("error.form", message=error.message)
-        return await _cohort_page(request, cohort_id, problem=problem, status=400)
-    proposal = data["proposeGroups"]["proposal"]
-    return redirect_after_post(
-        f"/proposals/{proposal['id']}", t("proposal.proposed", groups=len(proposal["groups"]))
+
+    def proposed(data: dict[str, Any]) -> Response:
+        proposal = data["proposeGroups"]["proposal"]
+        message = t("proposal.proposed", groups=len(proposal["groups"]))
+        return redirect_after_post(f"/proposals/{proposal['id']}", message)
+
+    return await submit(
+        request,
+        "ProposalPropose",
+        {"cohortId": cohort_id, "timeLimitSeconds": PROPOSE_SECONDS},
+        again=lambda problem: _cohort_page(request, cohort_id, problem=problem),
+        done=proposed,
     )
 
 
@@ -136,12 +113,10 @@ async def _proposal_page(
     *,
     chosen: dict[str, str] | None = None,
     problem: str | None = None,
-    status: int = 200,
 ) -> Response:
     return await render(
         request,
         "groups/proposal.html",
-        status_code=status,
         proposal=proposal,
         people=_people(proposal),
         chosen=chosen or placement(proposal),
@@ -192,23 +167,20 @@ async def move(request: Request, proposal_id: str) -> Response:
         for mentee_id, current in placement(proposal).items()
     }
     moves, refusal = moves_of(proposal, chosen)
+
+    async def again(problem: str) -> Response:
+        return await _proposal_page(request, proposal, chosen=chosen, problem=problem)
+
     if refusal is not None:
-        problem = t("error.form", message=refusal)
-        return await _proposal_page(request, proposal, chosen=chosen, problem=problem, status=400)
-    try:
-        await run(
-            request,
-            "ProposalEdit",
-            {"proposalId": proposal["id"], "moves": moves},
-            idempotency_key=idempotency_key(request, form),
-        )
-    except PAGES:
-        raise  # the console's own pages: 404, 403, sign in again
-    except ApiError as error:
-        problem = t("error.form", message=error.message)
-        return await _proposal_page(request, proposal, chosen=chosen, problem=problem, status=400)
-    return redirect_after_post(
-        f"/proposals/{proposal['id']}", t("proposal.moved", count=len(moves))
+        return await again(t("error.form", message=refusal))
+    return await submit(
+        request,
+        "ProposalEdit",
+        {"proposalId": proposal["id"], "moves": moves},
+        again=again,
+        done=lambda _: redirect_after_post(
+            f"/proposals/{proposal['id']}", t("proposal.moved", count=len(moves))
+        ),
     )
 
 
@@ -216,23 +188,18 @@ async def move(request: Request, proposal_id: str) -> Response:
 async def accept(request: Request, proposal_id: str) -> Response:
     """Form the proposed groups (all or none), then show the cohort's groups."""
     proposal = await _proposal(request, proposal_id)
-    form = await request.form()
-    try:
-        data = await run(
-            request,
-            "ProposalAccept",
-            {"proposalId": proposal["id"]},
-            idempotency_key=idempotency_key(request, form),
-        )
-    except PAGES:
-        raise  # the console's own pages: 404, 403, sign in again
-    except ApiError as error:
-        problem = t("error.form", message=error.message)
-        return await _proposal_page(request, proposal, problem=problem, status=400)
-    accepted = data["acceptProposal"]
-    return redirect_after_post(
-        f"/cohorts/{accepted['proposal']['cohortId']}/groups",
-        t("proposal.accepted", groups=len(accepted["groups"])),
+
+    def accepted(data: dict[str, Any]) -> Response:
+        formed = data["acceptProposal"]
+        message = t("proposal.accepted", groups=len(formed["groups"]))
+        return redirect_after_post(f"/cohorts/{formed['proposal']['cohortId']}/groups", message)
+
+    return await submit(
+        request,
+        "ProposalAccept",
+        {"proposalId": proposal["id"]},
+        again=lambda problem: _proposal_page(request, proposal, problem=problem),
+        done=accepted,
     )
 
 
@@ -240,20 +207,16 @@ async def accept(request: Request, proposal_id: str) -> Response:
 async def reject(request: Request, proposal_id: str) -> Response:
     """Reject the proposal (kept, with the reason given)."""
     proposal = await _proposal(request, proposal_id)
-    form = await request.form()
-    try:
-        await run(
-            request,
-            "ProposalReject",
-            {"proposalId": proposal["id"], "reason": form_text(form, "reason") or None},
-            idempotency_key=idempotency_key(request, form),
-        )
-    except PAGES:
-        raise  # the console's own pages: 404, 403, sign in again
-    except ApiError as error:
-        problem = t("error.form", message=error.message)
-        return await _proposal_page(request, proposal, problem=problem, status=400)
-    return redirect_after_post(f"/cohorts/{proposal['cohortId']}/groups", t("proposal.rejected"))
+    reason = form_text(await request.form(), "reason") or None
+    return await submit(
+        request,
+        "ProposalReject",
+        {"proposalId": proposal["id"], "reason": reason},
+        again=lambda problem: _proposal_page(request, proposal, problem=problem),
+        done=lambda _: redirect_after_post(
+            f"/cohorts/{proposal['cohortId']}/groups", t("proposal.rejected")
+        ),
+    )
 
 
 async def group_of(request: Request, group_id: str) -> dict[str, Any]:
@@ -263,33 +226,19 @@ async def group_of(request: Request, group_id: str) -> dict[str, Any]:
     return group
 
 
-def due(session: dict[str, Any]) -> bool:
-    """Whether a session can be marked held and its attendance taken: held, or its day came."""
-    return bool(session["held"]) or date.fromisoformat(session["scheduledOn"]) <= date.today()
-
-
-def attendance_summary(session: dict[str, Any]) -> dict[str, int]:
-    """How many were marked present and absent at ``session``."""
-    present = sum(1 for a in session["attendance"] if a["present"])
-    return {"present": present, "absent": len(session["attendance"]) - present}
-
-
 async def group_page(
     request: Request,
     group: dict[str, Any],
     *,
     values: dict[str, str] | None = None,
     problem: str | None = None,
-    status: int = 200,
 ) -> Response:
     """The group's page (also shown again, with ``problem``, by a refused session form)."""
-    sessions = [(s, attendance_summary(s), due(s)) for s in group["sessions"]]
     return await render(
         request,
         "groups/group.html",
-        status_code=status,
         group=group,
-        sessions=sessions,
+        sessions=attendance.sessions_shown(group),
         values=values or {"scheduledOn": "", "agenda": ""},
         problem=problem,
     )

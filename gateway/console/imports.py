@@ -15,14 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.console.csv_lists import KINDS, CsvList, column_names, read_csv
+from gateway.console.forms import form_text, redirect_after_post
 from gateway.console.graphql_client import ApiError, run
-from gateway.console.pages import (
-    feature_router,
-    form_text,
-    redirect_after_post,
-    render,
-    require_role,
-)
+from gateway.console.pages import feature_router, render, require_role
 from gateway.console.strings import t
 
 router = feature_router()
@@ -30,12 +25,11 @@ OPERATIONS = {"mentees": "ImportMentees", "mentors": "ImportMentors"}
 
 
 async def _upload_form(
-    request: Request, kind: str = "mentees", problem: str | None = None, status: int = 200
+    request: Request, kind: str = "mentees", problem: str | None = None
 ) -> Response:
     return await render(
         request,
         "coordinator/import.html",
-        status_code=status,
         kind=kind,
         kinds=[(k, t(f"import.kind.{k}")) for k in KINDS],
         columns={k: column_names(k) for k in KINDS},
@@ -93,22 +87,22 @@ async def preview(request: Request) -> Response:
     kind = _kind(form)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return await _upload_form(request, kind, t("import.no_file"), 400)
+        return await _upload_form(request, kind, t("import.no_file"))
     try:
         text = (await upload.read()).decode("utf-8")
     except UnicodeDecodeError:
-        return await _upload_form(request, kind, t("import.not_csv"), 400)
+        return await _upload_form(request, kind, t("import.not_csv"))
     return await _check_and_show(request, kind, text)
 
 
 async def _check_and_show(request: Request, kind: str, text: str) -> Response:
     read = read_csv(kind, text)
     if read.refusal is not None:
-        return await _upload_form(request, kind, read.refusal, 400)
+        return await _upload_form(request, kind, read.refusal)
     try:
         report = await _checked(request, kind, read, dry_run=True)
     except ApiError as error:
-        return await _upload_form(request, kind, t("error.form", message=error.message), 400)
+        return await _upload_form(request, kind, t("error.form", message=error.message))
     status = 400 if read.problems or report["problems"] else 200
     return await _preview(request, kind, text, read, report, status)
 
@@ -122,14 +116,14 @@ async def confirm(request: Request) -> Response:
     try:
         text = base64.b64decode(form_text(form, "text"), validate=True).decode()
     except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
-        return await _upload_form(request, kind, t("import.not_csv"), 400)
+        return await _upload_form(request, kind, t("import.not_csv"))
     read = read_csv(kind, text)
     if read.refusal is not None or read.problems:
         return await _check_and_show(request, kind, text)
     try:
         report = await _checked(request, kind, read, dry_run=False)
     except ApiError as error:
-        return await _upload_form(request, kind, t("error.form", message=error.message), 400)
+        return await _upload_form(request, kind, t("error.form", message=error.message))
     if report["problems"]:
         return await _preview(request, kind, text, read, report, 400)
     if report["alreadyImported"]:

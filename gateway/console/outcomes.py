@@ -7,38 +7,33 @@ Outcomes are what funders pay for (a job in the field, a business, a licence, an
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from domain.values import OutcomeKind
-from gateway.console.graphql_client import ApiError, NotFound, look_up, run
-from gateway.console.pages import (
-    feature_router,
-    form_text,
-    idempotency_key,
-    redirect_after_post,
-    render,
-    require_role,
-)
+from gateway.console.forms import FORM_ERRORS, form_text, redirect_after_post, submit
+from gateway.console.graphql_client import look_up
+from gateway.console.pages import feature_router, record_id, render, require_role
 from gateway.console.strings import t
 
 router = feature_router()
 KINDS = [kind.name for kind in OutcomeKind]
 """The API's ``OutcomeKind`` values, in the domain's order."""
-FORM_ERRORS = ("BAD_INPUT", "INVARIANT_VIOLATION")
-"""Refusals shown next to the form that caused them (nothing was saved)."""
+OUTCOME_FIELDS = ("kind", "occurredOn", "evidence")
 
 
-def record_id(value: str) -> str:
-    """The id in the address, when it is one (anything else is simply not found)."""
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise NotFound() from None
+def kind_options() -> list[tuple[str, str]]:
+    """The outcome kinds as a select's options: value and label."""
+    return [(kind, t("outcome." + kind)) for kind in KINDS]
+
+
+def incomplete(typed: dict[str, str]) -> str | None:
+    """The problem with an outcome typed without a known kind, its date or its evidence."""
+    if typed["kind"] not in KINDS or not typed["occurredOn"] or not typed["evidence"]:
+        return t("error.form", message=t("outcomes.missing"))
+    return None
 
 
 async def _page(
@@ -47,16 +42,14 @@ async def _page(
     *,
     typed: dict[str, str] | None = None,
     problem: str | None = None,
-    status_code: int = 200,
 ) -> Response:
     data = await look_up(request, "OutcomesOfMentee", {"id": record_id(mentee_id)})
     return await render(
         request,
         "outcomes/list.html",
-        status_code=status_code,
         mentee=data["mentee"],
         erased=data["personPrivacy"]["erased"],
-        kinds=[(kind, t("outcome." + kind)) for kind in KINDS],
+        kinds=kind_options(),
         typed=typed or {"occurredOn": date.today().isoformat()},
         problem=problem,
     )
@@ -75,19 +68,20 @@ async def record_outcome(request: Request, mentee_id: str) -> Response:
     await require_role(request, "coordinator")
     ident = record_id(mentee_id)
     form = await request.form()
-    typed = {name: form_text(form, name) for name in ("kind", "occurredOn", "evidence")}
-    if typed["kind"] not in KINDS or not typed["occurredOn"] or not typed["evidence"]:
-        problem = t("error.form", message=t("outcomes.missing"))
-        return await _page(request, ident, typed=typed, problem=problem, status_code=400)
-    variables: dict[str, Any] = {"input": {"menteeId": ident, **typed}}
-    try:
-        await run(
-            request, "OutcomeRecord", variables, idempotency_key=idempotency_key(request, form)
-        )
-    except ApiError as error:
-        if error.code not in FORM_ERRORS:
-            raise  # not found, refused, busy: the console's own pages
-        problem = t("error.form", message=error.message)
-        return await _page(request, ident, typed=typed, problem=problem, status_code=400)
+    typed = {name: form_text(form, name) for name in OUTCOME_FIELDS}
+
+    async def again(problem: str) -> Response:
+        return await _page(request, ident, typed=typed, problem=problem)
+
+    problem = incomplete(typed)
+    if problem is not None:
+        return await again(problem)
     message = t("outcomes.recorded", kind=t("outcome." + typed["kind"]), date=typed["occurredOn"])
-    return redirect_after_post(f"/mentees/{ident}/outcomes", message)
+    return await submit(
+        request,
+        "OutcomeRecord",
+        {"input": {"menteeId": ident, **typed}},
+        again=again,
+        done=lambda _: redirect_after_post(f"/mentees/{ident}/outcomes", message),
+        shown=FORM_ERRORS,
+    )

@@ -1,7 +1,8 @@
 """What every console page shares: the templates, the signed-in viewer, the navigation, the
 route class that turns API refusals into pages, and the POST checks (Origin and CSRF).
 
-A feature module builds its routes on ``feature_router()`` and renders with ``render``:
+A feature module builds its routes on ``feature_router()``, renders with ``render`` and sends
+its forms with ``forms.submit``:
 
     router = feature_router()
 
@@ -18,8 +19,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
-from uuid import uuid4
+from urllib.parse import quote, unquote, urlencode
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
@@ -115,10 +116,16 @@ async def require_role(request: Request, *roles: str) -> Viewer:
 
 
 async def render(
-    request: Request, template: str, *, status_code: int = 200, **values: Any
+    request: Request,
+    template: str,
+    *,
+    problem: str | None = None,
+    status_code: int | None = None,
+    **values: Any,
 ) -> HTMLResponse:
     """The page ``template`` with the frame every page shares (menu, sign-out form, the
-    message left by the previous POST) and ``values``."""
+    message left by the previous POST) and ``values``. A page showing a ``problem`` with what
+    was sent answers 400 unless ``status_code`` says otherwise."""
     token = session_token(request)
     shown: Viewer | None = getattr(request.state, "viewer", None)
     kept = request.cookies.get(FLASH_COOKIE)
@@ -133,20 +140,14 @@ async def render(
         form_key=uuid4().hex,
         form_key_field=FORM_KEY_FIELD,
         flash=flash,
+        problem=problem,
         **values,
     )
+    if status_code is None:
+        status_code = 200 if problem is None else 400
     response = HTMLResponse(body, status_code=status_code)
     if kept is not None:
         response.delete_cookie(FLASH_COOKIE, path="/")
-    return response
-
-
-def redirect_after_post(path: str, message: str | None = None) -> RedirectResponse:
-    """POST, then redirect, then GET: ``message`` is shown once on the next page."""
-    response = RedirectResponse(path, status_code=303)
-    if message is not None:
-        # Percent-encoded: a cookie carries ASCII only, and names are often not ASCII.
-        response.set_cookie(FLASH_COOKIE, quote(message), max_age=60, path="/", httponly=True)
     return response
 
 
@@ -167,10 +168,9 @@ async def check_post(request: Request) -> None:
         raise CsrfRefused()
 
 
-async def _page(
-    request: Request, template: str, status_code: int, title: str, text: str
-) -> HTMLResponse:
-    return await render(request, template, status_code=status_code, title=title, text=text)
+async def message_page(request: Request, status_code: int, title: str, text: str) -> HTMLResponse:
+    """A page that only says something: a refusal, or why there is nothing to show."""
+    return await render(request, "message.html", status_code=status_code, title=title, text=text)
 
 
 async def refusal_page(request: Request, failure: Exception) -> Response:
@@ -185,12 +185,12 @@ async def refusal_page(request: Request, failure: Exception) -> Response:
         return response
     if isinstance(failure, NotFound):
         title, text = t("error.not_found_title"), t("error.not_found")
-        return await _page(request, "message.html", 404, title, text)
+        return await message_page(request, 404, title, text)
     if isinstance(failure, Refused):
         title, text = t("error.forbidden_title"), t("error.forbidden")
-        return await _page(request, "message.html", 403, title, text)
+        return await message_page(request, 403, title, text)
     title, text = t("error.csrf_title"), t("error.csrf")
-    return await _page(request, "message.html", 403, title, text)
+    return await message_page(request, 403, title, text)
 
 
 class ConsoleRoute(APIRoute):
@@ -211,7 +211,7 @@ class ConsoleRoute(APIRoute):
             except ApiError as failure:  # a refusal the page did not expect: busy, or a bug
                 log.warning("console: %s answered %s", request.url.path, failure.problems)
                 title, text = t("error.unavailable_title"), t("error.unavailable")
-                return await _page(request, "message.html", 503, title, text)
+                return await message_page(request, 503, title, text)
 
         return console_handler
 
@@ -221,16 +221,21 @@ def feature_router() -> APIRouter:
     return APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
 
-def idempotency_key(request: Request, form: Any) -> str | None:
-    """The Idempotency-Key of a submitted form: its page's form key and the form's action, so
-    each form of a page is a request of its own."""
-    key = form_text(form, FORM_KEY_FIELD)
-    if not key.isalnum() or len(key) > 64:
-        return None
-    return f"console:{key}:{request.url.path}"
+def page_links(
+    path: str, kept: dict[str, str], page: dict[str, Any], after: str | None
+) -> dict[str, str | None]:
+    """Links to a list's next page (the API's end cursor) and back to its first, keeping the
+    query ``kept`` (the filters chosen)."""
+    next_link = f"{path}?{urlencode({**kept, 'after': page['endCursor']})}"
+    return {
+        "next": next_link if page["hasNextPage"] else None,
+        "first": f"{path}?{urlencode(kept)}" if after else None,
+    }
 
 
-def form_text(form: Any, name: str) -> str:
-    """A text field of a submitted form, stripped ('' when absent or a file)."""
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
+def record_id(value: str) -> str:
+    """The id in the address, when it is one (anything else is simply not found)."""
+    try:
+        return str(UUID(value))
+    except ValueError:
+        raise NotFound() from None

@@ -15,16 +15,15 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.console.graphql_client import ApiError, NotFound, look_up, run
-from gateway.console.outcomes import FORM_ERRORS, record_id
-from gateway.console.pages import (
-    feature_router,
+from gateway.console.forms import (
+    FORM_ERRORS,
     form_text,
     idempotency_key,
     redirect_after_post,
-    render,
-    require_role,
+    submit,
 )
+from gateway.console.graphql_client import NotFound, look_up, run
+from gateway.console.pages import feature_router, record_id, render, require_role
 from gateway.console.strings import t
 
 router = feature_router()
@@ -48,18 +47,21 @@ async def _person(request: Request, person_id: str) -> dict[str, Any]:
     return {**data["person"], "privacy": data["personPrivacy"], "register": register}
 
 
+def _address(person: dict[str, Any]) -> str:
+    """The person's privacy page."""
+    return f"/{person['register']}/{person['id']}/privacy"
+
+
 async def _page(
     request: Request,
     person: dict[str, Any],
     template: str = "privacy/person.html",
     *,
     problem: str | None = None,
-    status_code: int = 200,
 ) -> Response:
     page = await render(
         request,
         template,
-        status_code=status_code,
         person=person,
         problem=problem,
         confirm_word=CONFIRM_WORD,
@@ -98,36 +100,28 @@ async def consent(request: Request, person_id: str) -> Response:
             request,
             person,
             problem=t("error.form", message=t("privacy.bad_choice")),
-            status_code=400,
-        )
-    operation = "PrivacyGiveConsent" if state == "given" else "PrivacyWithdrawConsent"
-    key = idempotency_key(request, form)  # one per form of the page: one per purpose and state
-    try:
-        await run(
-            request,
-            operation,
-            {"id": person["id"], "purpose": purpose},
-            idempotency_key=f"{key}:{purpose}:{state}" if key else None,
-        )
-    except ApiError as error:
-        if error.code not in FORM_ERRORS:
-            raise
-        return await _page(
-            request, person, problem=t("error.form", message=error.message), status_code=400
         )
     message = t(
         "privacy.consent_saved",
         purpose=t(f"privacy.purpose.{purpose}"),
         state=t(f"privacy.{state}").lower(),
     )
-    return redirect_after_post(f"/{person['register']}/{person['id']}/privacy", message)
+    return await submit(
+        request,
+        "PrivacyGiveConsent" if state == "given" else "PrivacyWithdrawConsent",
+        {"id": person["id"], "purpose": purpose},
+        again=lambda problem: _page(request, person, problem=problem),
+        done=lambda _: redirect_after_post(_address(person), message),
+        shown=FORM_ERRORS,
+        key_suffix=f":{purpose}:{state}",  # one key per form of the page: per purpose and state
+    )
 
 
 async def erase_form(request: Request, person_id: str) -> Response:
     """What erasure does, and the confirmation it needs."""
     person = await _person(request, person_id)
     if person["privacy"]["erased"]:
-        return redirect_after_post(f"/{person['register']}/{person['id']}/privacy")
+        return redirect_after_post(_address(person))
     return await _page(request, person, "privacy/erase.html")
 
 
@@ -144,18 +138,14 @@ async def erase(request: Request, person_id: str) -> Response:
     if not person["privacy"]["erased"]:
         if not confirmed(form_text(form, "confirmation"), person["name"]):
             problem = t("privacy.erase_mismatch")
-            return await _page(
-                request, person, "privacy/erase.html", problem=problem, status_code=400
-            )
+            return await _page(request, person, "privacy/erase.html", problem=problem)
         await run(
             request,
             PEOPLE[person["register"]][1],
             {"id": person["id"]},
             idempotency_key=idempotency_key(request, form),
         )
-    return redirect_after_post(
-        f"/{person['register']}/{person['id']}/privacy", t("privacy.erase_done")
-    )
+    return redirect_after_post(_address(person), t("privacy.erase_done"))
 
 
 for _register in PEOPLE:

@@ -4,13 +4,12 @@ and a page per person."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.console.graphql_client import ApiError, look_up, run
-from gateway.console.pages import feature_router, render, require_role
+from gateway.console.pages import feature_router, page_links, render, require_role
 from gateway.console.strings import t
 
 router = feature_router()
@@ -24,16 +23,6 @@ def _filters(request: Request, names: dict[str, str]) -> tuple[dict[str, str], d
     typed = {field: request.query_params.get(field, "").strip() for field in names}
     variables: dict[str, Any] = {names[f]: value or None for f, value in typed.items()}
     return typed, variables
-
-
-def _page_links(path: str, typed: dict[str, str], page: dict[str, Any], after: str | None) -> Any:
-    """Links to the next page (the API's end cursor) and back to the first."""
-    kept = {name: value for name, value in typed.items() if value}
-    next_link = (
-        f"{path}?{urlencode({**kept, 'after': page['endCursor']})}" if page["hasNextPage"] else None
-    )
-    first_link = f"{path}?{urlencode(kept)}" if after else None
-    return {"next": next_link, "first": first_link}
 
 
 async def _register(
@@ -50,8 +39,8 @@ async def _register(
             raise
         problem = t("error.form", message=error.message)
         data = await run(request, operation)
-    field = operation[0].lower() + operation[1:]
-    found = data[field]
+    found = data[operation[0].lower() + operation[1:]]
+    kept = {name: value for name, value in typed.items() if value}
     options: dict[str, Any] = {}
     if "cohorts" in data:
         options["cohorts"] = [
@@ -60,10 +49,9 @@ async def _register(
     return await render(
         request,
         template,
-        status_code=400 if problem else 200,
         people=[edge["node"] for edge in found["edges"]],
         total=found["totalCount"],
-        links=_page_links(request.url.path, typed, found["pageInfo"], after),
+        links=page_links(request.url.path, kept, found["pageInfo"], after),
         typed=typed,
         professions=[(p, p) for p in data["pin"]["professions"]],
         problem=problem,
@@ -83,17 +71,21 @@ async def mentors(request: Request) -> Response:
     return await _register(request, "Mentors", MENTOR_FILTERS, "coordinator/mentors.html")
 
 
+async def _person(request: Request, operation: str, person_id: str) -> Response:
+    """The page of one person of a register: ``operation`` reads them (Mentee, Mentor)."""
+    await require_role(request, "coordinator")
+    field = operation.lower()
+    found = (await look_up(request, operation, {"id": person_id}))[field]
+    return await render(request, f"coordinator/{field}.html", person=found)
+
+
 @router.get("/mentees/{mentee_id}")
 async def mentee(request: Request, mentee_id: str) -> Response:
     """One mentee: what the PIN holds about them, their groups, outcomes and trainings."""
-    await require_role(request, "coordinator")
-    found = (await look_up(request, "Mentee", {"id": mentee_id}))["mentee"]
-    return await render(request, "coordinator/mentee.html", person=found)
+    return await _person(request, "Mentee", mentee_id)
 
 
 @router.get("/mentors/{mentor_id}")
 async def mentor(request: Request, mentor_id: str) -> Response:
     """One mentor: what the PIN holds about them and their trainings."""
-    await require_role(request, "coordinator")
-    found = (await look_up(request, "Mentor", {"id": mentor_id}))["mentor"]
-    return await render(request, "coordinator/mentor.html", person=found)
+    return await _person(request, "Mentor", mentor_id)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from gateway.console.forms import redirect_after_post
 from gateway.console.graphql_client import accepts, api_of
-from gateway.console.pages import feature_router, redirect_after_post, render
+from gateway.console.pages import feature_router, message_page, render
 from gateway.console.session import end_session, start_session
 from gateway.console.strings import t
 from services.settings import Environment
@@ -33,21 +34,10 @@ async def development_sign_in(request: Request, token: str = "") -> Response:
     kept in the session cookie. Refused (404) outside the development environment."""
     settings = api_of(request).settings
     if settings.environment != Environment.DEVELOPMENT:
-        return await render(
-            request,
-            "message.html",
-            status_code=404,
-            title=t("sign_in.dev_refused_title"),
-            text=t("sign_in.dev_refused"),
-        )
+        title, text = t("sign_in.dev_refused_title"), t("sign_in.dev_refused")
+        return await message_page(request, 404, title, text)
     if not token.strip() or not await accepts(request, token.strip()):
-        return await render(
-            request,
-            "message.html",
-            status_code=401,
-            title=t("sign_in.title"),
-            text=t("sign_in.bad_link"),
-        )
+        return await message_page(request, 401, t("sign_in.title"), t("sign_in.bad_link"))
     response = RedirectResponse("/", status_code=303)
     start_session(response, token.strip(), settings)
     return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from domain.matching import KeptApart, Pinned, Weights
+from domain.matching.profiles import KeptApart, Pinned, Weights
 from domain.proposal import Move
 from services.matching.solver import DEFAULT_TIME_LIMIT
 

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from domain.errors import InvariantViolation
-from domain.matching import MatchingProblem, MentorProfile, ProposedGroup, deal
+from domain.matching.problem import MatchingProblem, deal
+from domain.matching.profiles import MentorProfile, ProposedGroup
 
 
 class _Greedy:

@@ -17,7 +17,7 @@ Constraints: each class placed at most once per member; ``min_size * g[t] <= sum
 <= max_size * g[t]``; two mentees kept apart are not both with t. Objective: the sum of pair
 points (``MatchingProblem.pair_scores``) plus ``english_mix * (sum_l w[t, l] - g[t])``.
 
-A mentor's mentees are then dealt into ``g[t]`` groups (``domain.matching.deal``): sizes
+A mentor's mentees are then dealt into ``g[t]`` groups (``domain.matching.problem.deal``): sizes
 within the bounds, and each level in ``min(g[t], count)`` groups, which is what ``w``
 counted. So the program's optimum is the score (``MatchingProblem.score``) of the best
 groups, exactly. Counting a mentor's groups rather than naming them keeps the program free
@@ -41,7 +41,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
 from domain.errors import InvariantViolation
-from domain.matching import MatchingProblem, MenteeProfile, MentorProfile, ProposedGroup, deal
+from domain.matching.problem import MatchingProblem, deal
+from domain.matching.profiles import MenteeProfile, MentorProfile, ProposedGroup
 from domain.proposal import SolverReport
 from domain.values import EnglishLevel
 from services.matching.greedy import greedy_groups

@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from gateway.audit_trail import AuditTrail
+from gateway.audit.trail import AuditTrail
 from gateway.bootstrap import Platform
 from services.demo import seed_demo
 from services.settings import Settings

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from domain.audit.merkle import verify_inclusion
-from gateway.audit_trail import AuditTrail
+from gateway.audit.trail import AuditTrail
 from gateway.bootstrap import Platform
 from gateway.cli import app
 from services import commands as c
@@ -133,7 +133,7 @@ def test_a_scheduled_global_checkpoint_has_its_funder_report_ready(
 ) -> None:
     """The follower computes the report of the global checkpoint it signs: the first funder
     to open the report after it does not wait for the events to be read again."""
-    import gateway.audit_trail as audit_trail
+    import gateway.audit.trail as audit_trail
 
     trail = AuditTrail(
         settings.model_copy(update={"audit_checkpoint_interval": 0.05}),

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from domain.pin import pin_id_for
 from domain.values import EnglishLevel, OutcomeKind
-from gateway.audit_files import export, verify
+from gateway.audit.files import export, verify
 from gateway.bootstrap import Platform
 from gateway.cli import app
 from services import commands as c

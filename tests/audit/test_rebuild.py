@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.envelope import EventEnvelope
 from gateway.bootstrap import Platform
-from projections.audit_log import carry_over_audit_log
+from projections.audit.carry_over import carry_over_audit_log
 from projections.database import PostgresReadModels, SQLiteReadModels
 from projections.rebuild import rebuild_tenant_views
 from services.audit_records import envelopes_after

@@ -4,8 +4,8 @@ personal fields opened with keys read a page at a time (erased people's as place
 from __future__ import annotations
 
 from gateway.bootstrap import Platform
-from gateway.cli.rebuild import rebuild_source
-from projections.audit_log import carry_over_audit_log
+from gateway.bootstrap.rebuild import rebuild_source
+from projections.audit.carry_over import carry_over_audit_log
 from projections.database import PostgresReadModels, SQLiteReadModels
 from projections.rebuild import rebuild_tenant_views
 from services.privacy_use_cases import ErasePerson, erase_mentee

@@ -11,8 +11,8 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from gateway.audit_files import export
-from gateway.audit_trail import AuditTrail
+from gateway.audit.files import export
+from gateway.audit.trail import AuditTrail
 from gateway.bootstrap import Platform
 from gateway.cli import app
 from tests.audit.conftest import audit_of

@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 from kafka import KafkaProducer
 
 from gateway.app import create_app
-from gateway.bootstrap import build_platform
-from projections.database import open_read_models
+from gateway.bootstrap import build_platform, read_models
 from services.kafka_bus import headers
 from services.store import MentoringStore
 from tests.integration.conftest import ProductionPath, seed_groups
@@ -83,7 +82,7 @@ def test_a_database_fault_in_the_middle_of_a_batch_is_waited_out_not_a_poison_ev
     reconnects and applies the batch once the database lets it."""
     head = seed_groups(store, 3)
     assert production.run("relay", "--drain").returncode == 0
-    open_read_models(production.database_url).close()  # the tables exist
+    read_models(production.settings).close()  # the tables exist
     database = production.database_url.rsplit("/", 1)[1]
     with psycopg.connect(production.database_url) as holder:
         holder.execute(f"ALTER DATABASE {database} SET lock_timeout = '200ms'")

@@ -17,10 +17,10 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from domain.envelope import EventEnvelope
-from projections.database import open_read_models
+from gateway import bootstrap
+from gateway.bootstrap.production import kafka_projector
 from projections.kafka_projector import KafkaProjector
 from projections.tenant_views import TenantViews
-from services.relay_coordination import published_position
 from services.store import MentoringStore
 from tests.integration.conftest import ProductionPath, seed_groups, wait_until
 
@@ -102,14 +102,8 @@ class Watched(TenantViews):
 
 
 def projector(production: ProductionPath, views: TenantViews) -> KafkaProjector:
-    return KafkaProjector(
-        views,
-        bootstrap_servers=production.bootstrap_servers,
-        topic=production.topic,
-        group_id=production.group,
-        relay_position=published_position(production.settings),
-        max_records=10,  # many polls
-    )
+    many_polls = production.settings.model_copy(update={"projection_batch_size": 10})
+    return kafka_projector(many_polls, views)
 
 
 def mentees(production: ProductionPath) -> int:
@@ -127,7 +121,7 @@ def test_offsets_are_committed_while_running_and_never_ahead_of_the_read_models(
     messages = positions_by_offset(production)
     ends = {part: max(found) + 1 for part, found in messages.items() if found}
     offsets = Offsets(production)
-    read_models = open_read_models(production.database_url)
+    read_models = bootstrap.read_models(production.settings)
     views = Watched(
         read_models,
         in_process=False,
@@ -161,7 +155,7 @@ def test_a_poll_whose_transaction_fails_commits_nothing_of_it(
     assert production.run("relay", "--drain").returncode == 0
     messages = positions_by_offset(production)
     offsets = Offsets(production)
-    read_models = open_read_models(production.database_url)
+    read_models = bootstrap.read_models(production.settings)
     views = Watched(
         read_models,
         in_process=False,

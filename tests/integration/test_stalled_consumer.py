@@ -15,24 +15,17 @@ import time
 
 import pytest
 
-from projections.database import open_read_models
+from gateway import bootstrap
+from gateway.bootstrap.production import kafka_projector
 from projections.kafka_projector import STALL_AFTER, ConsumerStalled, KafkaProjector
 from projections.tenant_views import TenantViews
-from services.relay_coordination import published_position
 from services.store import MentoringStore
 from tests.integration.conftest import ProductionPath, seed_groups
 
 
 def projector(production: ProductionPath, views: TenantViews, **extra: object) -> KafkaProjector:
-    return KafkaProjector(
-        views,
-        bootstrap_servers=production.bootstrap_servers,
-        topic=production.topic,
-        group_id=production.group,
-        relay_position=published_position(production.settings),
-        max_records=50,
-        **extra,  # type: ignore[arg-type]
-    )
+    batches_of_50 = production.settings.model_copy(update={"projection_batch_size": 50})
+    return kafka_projector(batches_of_50, views, **extra)  # type: ignore[arg-type]
 
 
 def mentees(production: ProductionPath) -> int:
@@ -47,8 +40,8 @@ def test_a_consumer_that_fetches_nothing_while_messages_wait_is_given_up_and_reb
 ) -> None:
     seed_groups(store, 6)  # 162 events, more than one batch of 50 per partition
     assert production.run("relay", "--drain").returncode == 0
-    read_models = open_read_models(production.database_url)
-    views = TenantViews(read_models, in_process=False, personal=store.personal_data.text)
+    read_models = bootstrap.read_models(production.settings)
+    views = bootstrap.tenant_views(production.settings, read_models, store.personal_data.text)
     stopping = threading.Event()
     first: KafkaProjector | None = None
 

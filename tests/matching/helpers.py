@@ -8,9 +8,9 @@ from collections.abc import Iterator, Sequence
 from functools import cache
 from uuid import UUID
 
-from domain.matching import (
+from domain.matching.problem import MatchingProblem
+from domain.matching.profiles import (
     KeptApart,
-    MatchingProblem,
     MenteeProfile,
     MentorProfile,
     Pinned,

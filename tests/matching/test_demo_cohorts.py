@@ -14,17 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from domain.matching import normalised, profession_parts
+from domain.matching.profiles import normalised, profession_parts
 from domain.pin import pin_id_for
 from domain.proposal import GroupProposal
 from domain.values import EnglishLevel
 from gateway.bootstrap import Platform, build_platform
 from projections.matching_queries import ReadModelCandidates
 from services import commands as c
-from services import matching_use_cases as mu
 from services import use_cases as uc
 from services.context import Role, TenantContext
-from services.demo import NETWORKS, seed_demo
+from services.demo import seed_demo
+from services.demo_data import NETWORKS
+from services.matching import use_cases as mu
 from services.matching.commands import AcceptProposal, ProposeGroups
 from services.settings import Settings
 

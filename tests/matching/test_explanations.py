@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from domain.matching import Criterion, KeptApart, MatchingProblem, MenteeProfile, Weights
-from domain.matching_explanations import UnplacedReason, evaluate
+from domain.matching.explanations import UnplacedReason, evaluate
+from domain.matching.problem import MatchingProblem
+from domain.matching.profiles import Criterion, KeptApart, MenteeProfile, Weights
 from domain.values import EnglishLevel
 from services.matching.solver import solve
 from tests.matching.helpers import mentee, mentor

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.errors import InvariantViolation
-from domain.matching import MatchingProblem, violations
-from domain.matching_explanations import evaluate
+from domain.matching.explanations import evaluate
+from domain.matching.problem import MatchingProblem, violations
 from services.matching.greedy import greedy_groups
 from services.matching.solver import solve
 from tests.matching.helpers import random_problem

@@ -9,17 +9,17 @@ import pytest
 from domain.cohort import Cohort
 from domain.errors import InvariantViolation
 from domain.group import Group
-from domain.matching import KeptApart, Pinned
-from domain.matching_explanations import UnplacedReason
+from domain.matching.explanations import UnplacedReason
+from domain.matching.profiles import KeptApart, Pinned
 from domain.people import Mentee
 from domain.proposal import GroupProposal, Move, ProposalState
 from gateway.bootstrap import Platform
 from projections.matching_queries import ReadModelCandidates, proposals
 from services import commands as c
-from services import matching_use_cases as mu
 from services import use_cases as uc
 from services.context import Role, TenantContext
 from services.errors import Forbidden, NotFound
+from services.matching import use_cases as mu
 from services.matching.commands import AcceptProposal, EditProposal, ProposeGroups, RejectProposal
 from tests.matching.conftest import WaitingRound
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import InvalidValue, InvariantViolation
-from domain.matching import (
+from domain.matching.problem import MatchingProblem, deal, violations
+from domain.matching.profiles import (
     Criterion,
     KeptApart,
-    MatchingProblem,
     Pinned,
     ProposedGroup,
     Weights,
-    deal,
     profession_parts,
     same_culture,
-    violations,
 )
 from domain.values import EnglishLevel, LicenceStatus
 from tests.matching.helpers import mentee, mentor

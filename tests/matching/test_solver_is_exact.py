@@ -7,7 +7,7 @@ import random
 import pytest
 
 from domain.errors import InvariantViolation
-from domain.matching import MatchingProblem, violations
+from domain.matching.problem import MatchingProblem, violations
 from services.matching.greedy import greedy_groups
 from services.matching.solver import solve
 from tests.matching.helpers import brute_force, random_problem, search_size

@@ -16,7 +16,7 @@ from services import commands as c
 from services import use_cases as uc
 from services.context import Role
 from services.matching.commands import ProposeGroups
-from services.matching_use_cases import matching_problem
+from services.matching.use_cases import matching_problem
 from services.privacy_use_cases import ErasePerson, RecordConsent, erase_mentee, record_consent
 from tests.conftest import GraphQLClient
 from tests.e2e.conftest import ENROL_MENTEE, PinProgramme, build_programme

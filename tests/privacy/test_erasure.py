@@ -18,14 +18,15 @@ from typer.testing import CliRunner
 
 from domain.people import Mentee
 from domain.privacy import ERASED
-from gateway.audit_files import export, verify
+from gateway.audit.files import export, verify
 from gateway.bootstrap import Platform
 from gateway.cli import app
 from projections import queries as q
 from services import commands as c
 from services import use_cases as uc
 from services.context import Role
-from services.demo import ACTIVITY_TITLE, seed_demo
+from services.demo import seed_demo
+from services.demo_data import ACTIVITY_TITLE
 from services.settings import Settings
 from tests.audit.conftest import DEMO_DAY, audit_of
 from tests.conftest import GraphQLClient

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
-from projections import database
+from projections import postgres_read_models
 from projections.database import PostgresReadModels
 
 
@@ -89,7 +89,7 @@ def test_a_connection_that_sat_idle_is_pinged_before_use(
     read_models: PostgresReadModels, pings: list[object], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _write(read_models, "first")
-    monkeypatch.setattr(database, "IDLE_CHECK_AFTER", 0.0)
+    monkeypatch.setattr(postgres_read_models, "IDLE_CHECK_AFTER", 0.0)
     _write(read_models, "second")
     assert _read(read_models) == "second"
     assert len(pings) == 2  # the writer's connection and the reader's
@@ -101,7 +101,7 @@ def test_connections_the_server_dropped_are_replaced_without_an_error(
 ) -> None:
     """Whether the check pings them first or the BEGIN finds them dead, the caller never
     sees a dropped connection: not one, nor every connection both pools hold."""
-    monkeypatch.setattr(database, "IDLE_CHECK_AFTER", idle_check_after)
+    monkeypatch.setattr(postgres_read_models, "IDLE_CHECK_AFTER", idle_check_after)
     _write(read_models, "before")
     assert _read(read_models) == "before"
     with (  # each pool holds two connections or more

@@ -22,7 +22,8 @@ from domain.values import CohortState, OutcomeKind
 from services import commands as c
 from services import use_cases as uc
 from services.context import Role, TenantContext
-from services.demo import DemoSeedError, DemoSummary, seed_demo
+from services.demo import DemoSeedError, seed_demo
+from services.demo_summary import DemoSummary
 from services.settings import Settings
 from services.store import MentoringStore, build_store
 

@@ -28,7 +28,7 @@ def due(platform: Platform, p: Programme, by: date, **kw: bool) -> list[tuple[st
         platform.relay.pump()
     with platform.read_models.reading(str(p.ctx.tenant_id)) as conn:
         page = fq.follow_ups_due(conn, str(p.ctx.tenant_id), str(by), first=100, **kw)
-    return [(row.mentee_id, row.months, row.due_on) for _, row in page.items]
+    return [(row.mentee_id, row.months, str(row.due_on)) for _, row in page.items]
 
 
 def record(
@@ -74,7 +74,7 @@ def test_an_outcome_at_a_follow_up_is_an_outcome_of_the_round(
             conn, str(arec.ctx.tenant_id), str(arec.mentee_ids[0]), str(arec.cohort_id), 3
         )
     assert row is not None
-    assert (row.recorded_on, row.outcome_kind, row.outcome_evidence) == (
+    assert (str(row.recorded_on), row.outcome_kind, row.outcome_evidence) == (
         "2024-08-02",
         "job_in_field",
         "Offer letter",

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from domain.audit.checkpoint import Checkpoint, SignedCheckpoint
@@ -34,51 +32,22 @@ from domain.audit.merkle import (
     peak_nodes,
 )
 from domain.audit.records import GLOBAL_TREE, EventRecord
-from projections.database import Executor, PostgresReadModels, ReadModels, SQLiteReadModels
+from projections.audit.rows import (
+    ROWS_PER_INSERT,
+    Leaf,
+    TreeHead,
+    UnknownTreeSize,
+    checkpoint_of,
+    insert_many,
+    leaf_of,
+    newest_checkpoint,
+)
+from projections.database import Executor, ReadModels
 
 log = logging.getLogger(__name__)
 
 ReadRecords = Callable[[int, int], Sequence[EventRecord]]
 Sign = Callable[[str, Checkpoint], SignedCheckpoint]
-ROWS_PER_INSERT = 500
-
-
-class UnknownTreeSize(LookupError):
-    """A proof asked for a tree size (or leaf) the audit log does not have (yet)."""
-
-
-@dataclass(frozen=True)
-class TreeHead:
-    tree: str
-    size: int
-    root: bytes
-
-
-@dataclass(frozen=True)
-class Leaf:
-    leaf_index: int
-    position: int
-    tenant_id: str
-    tenant_index: int
-    leaf_hash: bytes
-
-    def index_in(self, tree: str) -> int:
-        return self.leaf_index if tree == GLOBAL_TREE else self.tenant_index
-
-
-def _bytes(value: Any) -> bytes:
-    return bytes(value)
-
-
-def _insert_many(tx: Executor, table: str, columns: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    width = columns.count(",") + 1
-    one = "(" + ", ".join("?" * width) + ")"
-    for start in range(0, len(rows), ROWS_PER_INSERT):
-        chunk = rows[start : start + ROWS_PER_INSERT]
-        tx.execute(
-            f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}",
-            [value for row in chunk for value in row],
-        )
 
 
 class AuditLog:
@@ -168,13 +137,13 @@ class AuditLog:
                         (tree, level, index, value)
                         for level, index, value in frontier.append(digest)
                     )
-            _insert_many(
+            insert_many(
                 tx,
                 "audit_leaves",
                 "leaf_index, position, tenant_id, tenant_index, leaf_hash",
                 leaves,
             )
-            _insert_many(tx, "audit_nodes", "tree, level, idx, hash", nodes)
+            insert_many(tx, "audit_nodes", "tree, level, idx, hash", nodes)
             touched = {GLOBAL_TREE} | {r.tenant_id for r in fresh}
             for tree in sorted(touched):
                 tx.execute(
@@ -219,7 +188,7 @@ class AuditLog:
                 f"WHERE {tenant}{column} IN ({marks})",
                 ([] if tree == GLOBAL_TREE else [tree]) + chunk,
             ).fetchall()
-            found.update({(0, int(r["idx"])): _bytes(r["leaf_hash"]) for r in rows})
+            found.update({(0, int(r["idx"])): bytes(r["leaf_hash"]) for r in rows})
         for start in range(0, len(inner), 200):
             pairs = inner[start : start + 200]
             # One primary-key lookup per node (an OR of them makes SQLite scan).
@@ -230,7 +199,7 @@ class AuditLog:
                 " UNION ALL ".join([one] * len(pairs)),
                 [v for level, index in pairs for v in (tree, level, index)],
             ).fetchall()
-            found.update({(int(r["level"]), int(r["idx"])): _bytes(r["hash"]) for r in rows})
+            found.update({(int(r["level"]), int(r["idx"])): bytes(r["hash"]) for r in rows})
         missing = set(wanted) - set(found)
         if missing:
             raise UnknownTreeSize(f"The audit log lacks nodes {sorted(missing)[:3]} of {tree}.")
@@ -243,12 +212,12 @@ class AuditLog:
             ).fetchone()
         if row is None:
             return TreeHead(tree, 0, EMPTY_ROOT)
-        return TreeHead(tree, int(row["size"]), _bytes(row["root"]))
+        return TreeHead(tree, int(row["size"]), bytes(row["root"]))
 
     def trees(self) -> list[TreeHead]:
         with self._db.reading() as tx:
             rows = tx.execute("SELECT tree, size, root FROM audit_trees ORDER BY tree").fetchall()
-        return [TreeHead(str(r["tree"]), int(r["size"]), _bytes(r["root"])) for r in rows]
+        return [TreeHead(str(r["tree"]), int(r["size"]), bytes(r["root"])) for r in rows]
 
     def _ranges(self, tree: str, ranges: Sequence[tuple[int, int]], size: int) -> list[bytes]:
         with self._db.reading() as tx:
@@ -276,7 +245,7 @@ class AuditLog:
             row = tx.execute(
                 "SELECT * FROM audit_leaves WHERE position = ?", (position,)
             ).fetchone()
-        return _leaf(row) if row else None
+        return leaf_of(row) if row else None
 
     def leaves_at(self, positions: Sequence[int]) -> dict[int, Leaf]:
         """The leaves of the events stored at ``positions`` (those the log has)."""
@@ -288,7 +257,7 @@ class AuditLog:
                     f"SELECT * FROM audit_leaves WHERE position IN ({', '.join('?' * len(chunk))})",
                     chunk,
                 ).fetchall()
-                found.update({int(r["position"]): _leaf(r) for r in rows})
+                found.update({int(r["position"]): leaf_of(r) for r in rows})
         return found
 
     def leaf(self, tree: str, index: int) -> Leaf | None:
@@ -302,7 +271,7 @@ class AuditLog:
                     "SELECT * FROM audit_leaves WHERE tenant_id = ? AND tenant_index = ?",
                     (tree, index),
                 ).fetchone()
-        return _leaf(row) if row else None
+        return leaf_of(row) if row else None
 
     def leaves(self, tree: str, after_index: int, limit: int) -> list[Leaf]:
         """Leaves of ``tree`` with index > ``after_index``, in order (for the export)."""
@@ -318,7 +287,7 @@ class AuditLog:
                     "ORDER BY tenant_index LIMIT ?",
                     (tree, after_index, limit),
                 ).fetchall()
-        return [_leaf(r) for r in rows]
+        return [leaf_of(r) for r in rows]
 
     # --- checkpoints --------------------------------------------------------------------
 
@@ -327,11 +296,11 @@ class AuditLog:
     ) -> SignedCheckpoint:
         """Sign the tree's current head; the latest checkpoint when the tree has not grown."""
         with self._db.transaction() as tx:
-            latest = _latest(tx, tree)
+            latest = newest_checkpoint(tx, tree)
             row = tx.execute(
                 "SELECT size, root FROM audit_trees WHERE tree = ?", (tree,)
             ).fetchone()
-            size, root = (int(row["size"]), _bytes(row["root"])) if row else (0, EMPTY_ROOT)
+            size, root = (int(row["size"]), bytes(row["root"])) if row else (0, EMPTY_ROOT)
             if latest is not None and latest.tree_size == size:
                 return latest
             signed = sign(tree, Checkpoint(origin, size, root, issued_at))
@@ -342,7 +311,7 @@ class AuditLog:
                 "ON CONFLICT (tree, tree_size) DO NOTHING",
                 (tree, size, origin, root, issued_at, signed.key_id, signed.signature),
             )
-            stored = _latest(tx, tree)
+            stored = newest_checkpoint(tx, tree)
         return stored if stored is not None else signed
 
     def checkpoints(
@@ -355,18 +324,18 @@ class AuditLog:
                 + (" LIMIT ?" if limit is not None else ""),
                 (tree,) if limit is None else (tree, limit),
             ).fetchall()
-        return [_checkpoint(r) for r in rows]
+        return [checkpoint_of(r) for r in rows]
 
     def latest_checkpoint(self, tree: str = GLOBAL_TREE) -> SignedCheckpoint | None:
         with self._db.reading() as tx:
-            return _latest(tx, tree)
+            return newest_checkpoint(tx, tree)
 
     def checkpoint(self, tree: str, size: int) -> SignedCheckpoint | None:
         with self._db.reading() as tx:
             row = tx.execute(
                 "SELECT * FROM audit_checkpoints WHERE tree = ? AND tree_size = ?", (tree, size)
             ).fetchone()
-        return _checkpoint(row) if row else None
+        return checkpoint_of(row) if row else None
 
     def grown_since_checkpoint(self) -> list[str]:
         """Trees whose size is beyond their latest checkpoint (or that have none)."""
@@ -394,79 +363,3 @@ class AuditLog:
                 "ON CONFLICT (report_key) DO NOTHING",
                 (key, tree_size, json.dumps(document, sort_keys=True)),
             )
-
-
-def _leaf(row: Any) -> Leaf:
-    return Leaf(
-        int(row["leaf_index"]),
-        int(row["position"]),
-        str(row["tenant_id"]),
-        int(row["tenant_index"]),
-        _bytes(row["leaf_hash"]),
-    )
-
-
-def _checkpoint(row: Any) -> SignedCheckpoint:
-    return SignedCheckpoint(
-        tree=str(row["tree"]),
-        checkpoint=Checkpoint(
-            origin=str(row["origin"]),
-            tree_size=int(row["tree_size"]),
-            root_hash=_bytes(row["root_hash"]),
-            issued_at=str(row["issued_at"]),
-        ),
-        key_id=str(row["key_id"]),
-        signature=_bytes(row["signature"]),
-    )
-
-
-def _latest(tx: Executor, tree: str) -> SignedCheckpoint | None:
-    row = tx.execute(
-        "SELECT * FROM audit_checkpoints WHERE tree = ? ORDER BY tree_size DESC LIMIT 1", (tree,)
-    ).fetchone()
-    return _checkpoint(row) if row else None
-
-
-AUDIT_TABLES = ("audit_leaves", "audit_nodes", "audit_trees", "audit_checkpoints", "audit_reports")
-# History a rebuild keeps: the audit trail, and the statistics releases published so far.
-CARRIED_OVER = (*AUDIT_TABLES, "statistics_releases", "statistics_release_values")
-
-
-def carry_over_audit_log(live: ReadModels, replacement: ReadModels) -> None:
-    """Copy the audit trail (and the statistics releases) into rebuilt read models before
-    they are swapped in.
-
-    A tenant-views rebuild replaces the whole read-model schema (or file); the signed
-    checkpoints must survive it, and the trees need not be hashed again. Runs while writers
-    wait (the live tracking table is locked), so the copy is consistent; the audit log's
-    tracking position is the position of its last leaf.
-    """
-    if isinstance(live, PostgresReadModels) and isinstance(replacement, PostgresReadModels):
-        with replacement.transaction() as tx:
-            for table in CARRIED_OVER:
-                tx.execute(f"INSERT INTO {table} SELECT * FROM {live.schema}.{table}")
-            _track_last_leaf(tx)
-        return
-    if isinstance(live, SQLiteReadModels) and isinstance(replacement, SQLiteReadModels):
-        conn = sqlite3.connect(replacement.path, timeout=10, isolation_level=None)
-        try:
-            conn.execute("ATTACH DATABASE ? AS live", (str(live.path),))
-            conn.execute("BEGIN IMMEDIATE")
-            for table in CARRIED_OVER:
-                conn.execute(f"INSERT INTO main.{table} SELECT * FROM live.{table}")
-            _track_last_leaf(conn)
-            conn.execute("COMMIT")
-            conn.execute("DETACH DATABASE live")
-        finally:
-            conn.close()
-        return
-    raise TypeError("Read models of different kinds cannot carry the audit trail over.")
-
-
-def _track_last_leaf(tx: Executor) -> None:
-    tx.execute(
-        "INSERT INTO projection_tracking (projection, part, position) "
-        "SELECT ?, 0, COALESCE(max(position), 0) FROM audit_leaves WHERE true "
-        "ON CONFLICT (projection, part) DO UPDATE SET position = excluded.position",
-        (AuditLog.name,),
-    )

@@ -1,23 +1,29 @@
-"""The one place that builds the platform: event store, bus, relay, projections, read models."""
+"""The embedded platform: event store, bus, relay, projections and read models, built once.
+
+The app, ``mentoring serve`` and the commands that run use cases (``match``, ``erase``,
+``export``, ``retention``, ``demo``), the tests' fixtures and bench build it here. Each builder
+imports what it builds when it is called: importing this module loads none of them.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gateway.audit_trail import AuditTrail
-from gateway.tenant_versions import TenantVersions, noting
-from projections.database import ReadModels, open_read_models
-from projections.tenant_views import TenantViews
-from services.bus import InProcessBus
-from services.relay import Relay
-from services.settings import OnPoison, Settings
-from services.store import MentoringStore, build_store
-
 if TYPE_CHECKING:
+    from gateway.audit.trail import AuditTrail
+    from gateway.tenant_versions import TenantVersions
+    from projections.database import ReadModels, RebuildableReadModels
+    from projections.personal import OpenPersonal
+    from projections.tenant_views import TenantViews
     from services.group_lag import GroupLag, PartitionLag
+    from services.relay import Relay
+    from services.settings import Settings
+    from services.store import MentoringStore
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +56,18 @@ class Platform:
     _group_lag: GroupLag | None = field(default=None, repr=False)
     _lag_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def catch_up(self, position: int) -> bool:
-        """Publish pending events now and wait (bounded) until projections reach ``position``."""
+    def publish_pending(self) -> None:
+        """Embedded: publish the stored events to the projections now, not at the relay's next
+        poll, so the caller reads its own writes; with Kafka the relay process does it."""
         if self.relay is not None:
             try:
                 self.relay.pump()
             except Exception:
-                log.exception("relay: publishing failed; the projection reports the cause")
+                log.exception("relay: publishing failed; its own thread retries")
+
+    def catch_up(self, position: int) -> bool:
+        """Publish pending events now and wait (bounded) until projections reach ``position``."""
+        self.publish_pending()
         return self.views.wait_for(position, self.settings.consistency_timeout)
 
     def lag(self) -> tuple[int, float]:
@@ -102,10 +113,11 @@ class Platform:
         self.store.close()
 
 
-def build_platform(settings: Settings | None = None) -> Platform:
-    settings = settings or Settings()
-    store = build_store(settings)
-    read_models = open_read_models(
+def read_models(settings: Settings) -> RebuildableReadModels:
+    """The read-model database the settings name, pooled as they say."""
+    from projections.database import open_read_models
+
+    return open_read_models(
         settings.read_models_url,
         settings.read_schema,
         pool_size=settings.postgres_pool_size,
@@ -114,17 +126,57 @@ def build_platform(settings: Settings | None = None) -> Platform:
         reader_role=settings.read_role,
         reader_password=settings.read_role_password,
     )
-    views = TenantViews(
-        read_models,
+
+
+def tenant_views(settings: Settings, models: ReadModels, personal: OpenPersonal) -> TenantViews:
+    """The tenant projection over ``models``; it applies every event itself when embedded,
+    and its share of the partitions when projectors consume Kafka."""
+    from projections.tenant_views import TenantViews
+    from services.settings import OnPoison
+
+    return TenantViews(
+        models,
         dead_letter=settings.projection_on_poison == OnPoison.DEAD_LETTER,
         in_process=not settings.kafka_bootstrap_servers,
-        personal=store.personal_data.text,
+        personal=personal,
     )
-    audit = AuditTrail(settings, store, read_models)
-    versions = TenantVersions(read_models, in_process=not settings.kafka_bootstrap_servers)
+
+
+def build_platform(settings: Settings | None = None) -> Platform:
+    """The platform the settings describe: embedded (an in-process bus and relay), or the
+    gateway of the production path (Kafka; the relay and projectors run as processes)."""
+    from gateway.audit.trail import AuditTrail
+    from gateway.tenant_versions import TenantVersions, noting
+    from services.bus import InProcessBus
+    from services.relay import Relay
+    from services.settings import Settings
+    from services.store import build_store
+
+    settings = settings or Settings()
+    store = build_store(settings)
+    models = read_models(settings)
+    views = tenant_views(settings, models, store.personal_data.text)
+    audit = AuditTrail(settings, store, models)
+    versions = TenantVersions(models, in_process=not settings.kafka_bootstrap_servers)
     if settings.kafka_bootstrap_servers:
-        return Platform(settings, store, read_models, views, None, audit, versions=versions)
+        return Platform(settings, store, models, views, None, audit, versions=versions)
     bus = InProcessBus()
     bus.subscribe(noting(views.handle, versions))
     relay = Relay(store, bus, ProjectionPosition(views), settings.relay_batch_size)
-    return Platform(settings, store, read_models, views, relay, audit, versions=versions)
+    return Platform(settings, store, models, views, relay, audit, versions=versions)
+
+
+@contextmanager
+def audit_trail(settings: Settings) -> Iterator[AuditTrail]:
+    """The audit trail of a process that runs no platform (``mentoring audit``, ``report``,
+    ``statistics``): over its own store and read models, closed afterwards."""
+    from gateway.audit.trail import AuditTrail
+    from services.store import build_store
+
+    store = build_store(settings)
+    models = read_models(settings)
+    try:
+        yield AuditTrail(settings, store, models)
+    finally:
+        models.close()
+        store.close()

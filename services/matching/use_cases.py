@@ -8,13 +8,15 @@ the cohort, the proposal, the new groups and the mentees in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from domain.cohort import Cohort
-from domain.matching import MatchingProblem, MenteeProfile, MentorProfile
+from domain.matching.problem import MatchingProblem
+from domain.matching.profiles import MenteeProfile, MentorProfile
 from domain.people import Mentee, Mentor
 from domain.proposal import GroupProposal
 from domain.values import OutcomeKind
@@ -151,13 +153,23 @@ def propose_groups(
     return Changed(proposal.id, _save(store, proposal))
 
 
+def _decide(
+    store: MentoringStore,
+    proposal_id: UUID,
+    ctx: TenantContext,
+    decision: Callable[[GroupProposal], None],
+) -> Changed:
+    """The coordinator's ``decision`` on the proposal, saved."""
+    _require_coordinator(ctx)
+    proposal = load_proposal(store, proposal_id, ctx)
+    decision(proposal)
+    return Changed(proposal.id, _save(store, proposal))
+
+
 @use_case
 def edit_proposal(store: MentoringStore, cmd: EditProposal, ctx: TenantContext) -> Changed:
     """Move mentees between the proposed groups (or out of them)."""
-    _require_coordinator(ctx)
-    proposal = load_proposal(store, cmd.proposal_id, ctx)
-    proposal.edit(cmd.moves)
-    return Changed(proposal.id, _save(store, proposal))
+    return _decide(store, cmd.proposal_id, ctx, lambda proposal: proposal.edit(cmd.moves))
 
 
 @use_case
@@ -177,7 +189,4 @@ def accept_proposal(store: MentoringStore, cmd: AcceptProposal, ctx: TenantConte
 @use_case
 def reject_proposal(store: MentoringStore, cmd: RejectProposal, ctx: TenantContext) -> Changed:
     """Reject a proposal; it is kept, with the reason."""
-    _require_coordinator(ctx)
-    proposal = load_proposal(store, cmd.proposal_id, ctx)
-    proposal.reject(cmd.reason)
-    return Changed(proposal.id, _save(store, proposal))
+    return _decide(store, cmd.proposal_id, ctx, lambda proposal: proposal.reject(cmd.reason))

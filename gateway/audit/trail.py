@@ -20,9 +20,10 @@ from domain.audit.records import GLOBAL_TREE
 from domain.envelope import EventEnvelope
 from domain.pin import pin_id_for
 from gateway.statistics_releases import StatisticsReleases
-from projections.audit_log import AuditLog
+from projections.audit.funder_report import REPORT_FORMAT, report_document
+from projections.audit.log import AuditLog
+from projections.audit.programme_facts import gather
 from projections.database import ReadModels
-from projections.funder_report import REPORT_FORMAT, gather, report_document
 from services.audit_records import envelopes_after, records_after
 from services.audit_signing import CheckpointSigner, load_signer, now_utc
 from services.settings import Settings
@@ -235,33 +236,39 @@ class AuditTrail:
         index = leaf.index_in(tree)
         if index >= size:
             raise ValueError(f"The event is leaf {index}; a tree of {size} leaves lacks it.")
-        path = self.log.inclusion_proof(tree, index, size)
-        return {
-            "proof": "inclusion",
-            "tree": tree,
-            "origin": self.origin(tree),
-            "position": position,
-            "leaf_index": index,
-            "tree_size": size,
-            "leaf_hash": leaf.leaf_hash.hex(),
-            "root_hash": self.log.root_at(tree, size).hex(),
-            "path": [h.hex() for h in path],
-        }
+        return self._proof(
+            "inclusion",
+            tree,
+            self.log.inclusion_proof(tree, index, size),
+            position=position,
+            leaf_index=index,
+            tree_size=size,
+            leaf_hash=leaf.leaf_hash.hex(),
+            root_hash=self.log.root_at(tree, size).hex(),
+        )
 
     def consistency_document(
         self, tree: str, old_size: int, new_size: int | None = None
     ) -> dict[str, Any]:
         """The consistency proof between two sizes of ``tree`` (new: latest checkpoint)."""
         new = self.proof_size(tree, new_size)
-        path = self.log.consistency_proof(tree, old_size, new)
+        return self._proof(
+            "consistency",
+            tree,
+            self.log.consistency_proof(tree, old_size, new),
+            old_size=old_size,
+            new_size=new,
+            old_root=self.log.root_at(tree, old_size).hex(),
+            new_root=self.log.root_at(tree, new).hex(),
+        )
+
+    def _proof(self, kind: str, tree: str, path: list[bytes], **figures: Any) -> dict[str, Any]:
+        """A proof as a document: what it proves, of which tree, and the path's hashes."""
         return {
-            "proof": "consistency",
+            "proof": kind,
             "tree": tree,
             "origin": self.origin(tree),
-            "old_size": old_size,
-            "new_size": new,
-            "old_root": self.log.root_at(tree, old_size).hex(),
-            "new_root": self.log.root_at(tree, new).hex(),
+            **figures,
             "path": [h.hex() for h in path],
         }
 

@@ -26,9 +26,10 @@ from domain.audit.checkpoint import SignedCheckpoint
 from domain.audit.merkle import Frontier, MalformedProof, verify_consistency, verify_inclusion
 from domain.audit.records import GLOBAL_TREE, EventRecord
 from domain.pin import pin_id_for
-from gateway.audit_report_files import signed_report
-from gateway.audit_trail import AuditTrail
-from projections.funder_report import gather, report_document
+from gateway.audit.report_files import signed_report
+from gateway.audit.trail import AuditTrail
+from projections.audit.funder_report import report_document
+from projections.audit.programme_facts import gather
 from services.audit_records import OfflineDecoder, records_after
 from services.audit_signing import now_utc, parse_public_key, verify_signature
 

@@ -19,215 +19,32 @@ Everything here is pure and deterministic; the search for the best groups is in
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from enum import StrEnum
-from functools import cached_property, lru_cache
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from uuid import UUID
 
 from domain.errors import InvalidValue, InvariantViolation
-from domain.values import EnglishLevel, LicenceStatus
-
-# The programme's working language: everyone is expected to speak it, so on its own it does
-# not make a shared language; groups form around a heritage language. A mentee who lists no
-# other language shares it with any mentor who speaks it.
-WORKING_LANGUAGE = "English"
-MAX_WEIGHT = 100
-ENGLISH_ORDER = {level: rank for rank, level in enumerate(EnglishLevel)}
-
-_LATIN_AMERICA = frozenset(
-    {
-        "argentina", "bolivia", "chile", "colombia", "costa rica", "cuba", "dominican republic",
-        "ecuador", "el salvador", "guatemala", "honduras", "mexico", "nicaragua", "panama",
-        "paraguay", "peru", "puerto rico", "spain", "uruguay", "venezuela",
-    }
-)  # fmt: skip
-# Communities whose name is not a form of the country's (Romania/Romanian is found by itself).
-_COMMUNITY_ORIGINS: dict[str, frozenset[str]] = {
-    "filipino": frozenset({"philippines"}),
-    "hispanic": _LATIN_AMERICA,
-    "latin american": _LATIN_AMERICA,
-    "latino": _LATIN_AMERICA,
-}
-
-
-class Criterion(StrEnum):
-    """What a group's score is made of; each has a coordinator-set weight."""
-
-    PLACED = "placed"
-    PROFESSION = "profession"
-    SUB_FIELD = "sub_field"
-    CULTURE = "culture"
-    LICENCE = "licence"
-    ENGLISH_MIX = "english_mix"
-
-
-def normalised(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-@lru_cache(maxsize=4096)
-def profession_parts(profession: str) -> tuple[str, str | None]:
-    """``"Engineering / Civil"`` is the profession Engineering with the sub-field Civil."""
-    main, _, sub = profession.partition("/")
-    return normalised(main), (normalised(sub) or None)
-
-
-@lru_cache(maxsize=4096)
-def same_culture(origin: str, background: str) -> bool:
-    """Whether a mentee from ``origin`` shares a mentor's cultural ``background``.
-
-    Equal names, a community of several countries (Hispanic), or a country and its demonym
-    (Romania and Romanian, Iraq and Iraqi, Mexico and Mexican).
-    """
-    country, community = normalised(origin), normalised(background)
-    if country == community or country in _COMMUNITY_ORIGINS.get(community, ()):
-        return True
-    common = 0
-    for a, b in zip(country, community, strict=False):
-        if a != b:
-            break
-        common += 1
-    return common >= 4 and common >= min(len(country), len(community)) - 1
+from domain.matching.profiles import (
+    ENGLISH_ORDER,
+    WORKING_LANGUAGE,
+    Criterion,
+    KeptApart,
+    MenteeProfile,
+    MentorProfile,
+    Pinned,
+    ProposedGroup,
+    Weights,
+    normalised,
+    profession_parts,
+    same_culture,
+)
+from domain.records import Record
+from domain.values import LicenceStatus
 
 
 @dataclass(frozen=True)
-class Weights:
-    """How much each criterion counts, from 0 to 100 (being placed at least 1)."""
-
-    placed: int = 10
-    profession: int = 8
-    sub_field: int = 2
-    culture: int = 3
-    licence: int = 2
-    english_mix: int = 1
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not isinstance(value, int) or not 0 <= value <= MAX_WEIGHT:
-                raise InvalidValue(
-                    f"weight {f.name} must be a whole number from 0 to {MAX_WEIGHT}."
-                )
-        if self.placed < 1:
-            raise InvalidValue("weight placed must be at least 1: placing a mentee always counts.")
-
-    def of(self, criterion: Criterion) -> int:
-        value: int = getattr(self, criterion.value)
-        return value
-
-    def as_dict(self) -> dict[str, int]:
-        return {c.value: self.of(c) for c in Criterion}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, int]) -> Weights:
-        unknown = set(data) - {c.value for c in Criterion}
-        if unknown:
-            raise InvalidValue(f"unknown weight(s): {', '.join(sorted(unknown))}.")
-        return cls(**{k: int(v) for k, v in data.items()})
-
-
-@dataclass(frozen=True)
-class MenteeProfile:
-    """What the matching knows of a mentee (no personal data)."""
-
-    id: UUID
-    profession: str
-    origin: str
-    languages: tuple[str, ...]
-    english_level: EnglishLevel
-    licensed: bool = False  # already holds a licence: the licence path no longer applies
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "profession": self.profession,
-            "origin": self.origin,
-            "languages": list(self.languages),
-            "english_level": self.english_level.value,
-            "licensed": self.licensed,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> MenteeProfile:
-        return cls(
-            UUID(str(d["id"])),
-            d["profession"],
-            d["origin"],
-            tuple(d["languages"]),
-            EnglishLevel(d["english_level"]),
-            bool(d["licensed"]),
-        )
-
-
-@dataclass(frozen=True)
-class MentorProfile:
-    """What the matching knows of a mentor, and how many groups they may still lead."""
-
-    id: UUID
-    profession: str
-    cultural_background: str
-    languages: tuple[str, ...]
-    licence_status: LicenceStatus
-    capacity: int  # groups per round
-    free_groups: int  # groups they may still lead in this cohort
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "profession": self.profession,
-            "cultural_background": self.cultural_background,
-            "languages": list(self.languages),
-            "licence_status": self.licence_status.value,
-            "capacity": self.capacity,
-            "free_groups": self.free_groups,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> MentorProfile:
-        return cls(
-            UUID(str(d["id"])),
-            d["profession"],
-            d["cultural_background"],
-            tuple(d["languages"]),
-            LicenceStatus(d["licence_status"]),
-            int(d["capacity"]),
-            int(d["free_groups"]),
-        )
-
-
-@dataclass(frozen=True)
-class Pinned:
-    """The coordinator's decision: this mentee goes to a group of this mentor."""
-
-    mentee_id: UUID
-    mentor_id: UUID
-
-
-@dataclass(frozen=True)
-class KeptApart:
-    """Two people who must not be together: a mentee and a mentor (not in any of the
-    mentor's groups), or two mentees (not in a group of the same mentor)."""
-
-    first_id: UUID
-    second_id: UUID
-
-    @property
-    def pair(self) -> frozenset[UUID]:
-        return frozenset((self.first_id, self.second_id))
-
-
-@dataclass(frozen=True)
-class ProposedGroup:
-    """One group of a proposal: its mentor and its mentees."""
-
-    mentor_id: UUID
-    mentee_ids: tuple[UUID, ...]
-
-
-@dataclass(frozen=True)
-class MatchingProblem:
+class MatchingProblem(Record):
     """Everything one proposal is worked out from; mentees and mentors in id order."""
 
     min_size: int
@@ -438,29 +255,6 @@ class MatchingProblem:
 
     def score(self, groups: Iterable[ProposedGroup]) -> int:
         return sum(sum(self.group_points(g).values()) for g in groups)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "min_size": self.min_size,
-            "max_size": self.max_size,
-            "mentees": [m.to_dict() for m in self.mentees],
-            "mentors": [t.to_dict() for t in self.mentors],
-            "pinned": [[str(p.mentee_id), str(p.mentor_id)] for p in self.pinned],
-            "apart": [[str(p.first_id), str(p.second_id)] for p in self.apart],
-            "weights": self.weights.as_dict(),
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> MatchingProblem:
-        return cls(
-            min_size=int(d["min_size"]),
-            max_size=int(d["max_size"]),
-            mentees=tuple(MenteeProfile.from_dict(m) for m in d["mentees"]),
-            mentors=tuple(MentorProfile.from_dict(t) for t in d["mentors"]),
-            pinned=tuple(Pinned(UUID(a), UUID(b)) for a, b in d["pinned"]),
-            apart=tuple(KeptApart(UUID(a), UUID(b)) for a, b in d["apart"]),
-            weights=Weights.from_dict(d["weights"]),
-        )
 
 
 def violations(

@@ -11,13 +11,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 from uuid import UUID
 
-from domain.matching import (
+from domain.matching.problem import MatchingProblem
+from domain.matching.profiles import (
     ENGLISH_ORDER,
     Criterion,
-    MatchingProblem,
     MenteeProfile,
     MentorProfile,
     ProposedGroup,
@@ -25,6 +24,7 @@ from domain.matching import (
     same_culture,
 )
 from domain.people import MAX_CAPACITY
+from domain.records import Record
 from domain.values import LicenceStatus
 
 MAX_REMEDIES = 4
@@ -52,7 +52,7 @@ _CLOSEST_FIRST = (
 
 
 @dataclass(frozen=True)
-class Remedy:
+class Remedy(Record):
     """A change that would place the mentee; ``{mentor}`` in the text names ``mentor_id``."""
 
     text: str
@@ -63,56 +63,25 @@ class Remedy:
             return self.text
         return self.text.replace("{mentor}", name_of(self.mentor_id))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "mentor_id": str(self.mentor_id) if self.mentor_id else None}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Remedy:
-        return cls(d["text"], UUID(d["mentor_id"]) if d["mentor_id"] else None)
-
 
 @dataclass(frozen=True)
-class UnplacedExplanation:
+class UnplacedExplanation(Record):
     mentee_id: UUID
     reason: UnplacedReason
     explanation: str
     remedies: tuple[Remedy, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "mentee_id": str(self.mentee_id),
-            "reason": self.reason.value,
-            "explanation": self.explanation,
-            "remedies": [r.to_dict() for r in self.remedies],
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> UnplacedExplanation:
-        return cls(
-            UUID(d["mentee_id"]),
-            UnplacedReason(d["reason"]),
-            d["explanation"],
-            tuple(Remedy.from_dict(r) for r in d["remedies"]),
-        )
-
 
 @dataclass(frozen=True)
-class Shared:
+class Shared(Record):
     """An attribute of the mentor (or a level) and how many of the group's mentees share it."""
 
     name: str
     mentees: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "mentees": self.mentees}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Shared:
-        return cls(d["name"], int(d["mentees"]))
-
 
 @dataclass(frozen=True)
-class GroupExplanation:
+class GroupExplanation(Record):
     number: int
     mentor_id: UUID
     mentee_ids: tuple[UUID, ...]
@@ -131,44 +100,9 @@ class GroupExplanation:
     def group(self) -> ProposedGroup:
         return ProposedGroup(self.mentor_id, self.mentee_ids)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "mentor_id": str(self.mentor_id),
-            "mentee_ids": [str(m) for m in self.mentee_ids],
-            "languages": [s.to_dict() for s in self.languages],
-            "profession": self.profession.to_dict(),
-            "sub_field": self.sub_field.to_dict() if self.sub_field else None,
-            "culture": self.culture.to_dict(),
-            "licence_path": self.licence_path,
-            "english_levels": [s.to_dict() for s in self.english_levels],
-            "under_min_size": self.under_min_size,
-            "points": {c.value: v for c, v in self.points.items()},
-            "score": self.score,
-            "summary": self.summary,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> GroupExplanation:
-        return cls(
-            number=int(d["number"]),
-            mentor_id=UUID(d["mentor_id"]),
-            mentee_ids=tuple(UUID(m) for m in d["mentee_ids"]),
-            languages=tuple(Shared.from_dict(s) for s in d["languages"]),
-            profession=Shared.from_dict(d["profession"]),
-            sub_field=Shared.from_dict(d["sub_field"]) if d["sub_field"] else None,
-            culture=Shared.from_dict(d["culture"]),
-            licence_path=int(d["licence_path"]),
-            english_levels=tuple(Shared.from_dict(s) for s in d["english_levels"]),
-            under_min_size=bool(d["under_min_size"]),
-            points={Criterion(c): int(v) for c, v in d["points"].items()},
-            score=int(d["score"]),
-            summary=d["summary"],
-        )
-
 
 @dataclass(frozen=True)
-class Evaluation:
+class Evaluation(Record):
     """A proposal's groups and unplaced mentees, explained, and its score."""
 
     groups: tuple[GroupExplanation, ...]
@@ -179,23 +113,6 @@ class Evaluation:
     @property
     def placed(self) -> int:
         return sum(len(g.mentee_ids) for g in self.groups)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "groups": [g.to_dict() for g in self.groups],
-            "unplaced": [u.to_dict() for u in self.unplaced],
-            "score": self.score,
-            "points": {c.value: v for c, v in self.points.items()},
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Evaluation:
-        return cls(
-            groups=tuple(GroupExplanation.from_dict(g) for g in d["groups"]),
-            unplaced=tuple(UnplacedExplanation.from_dict(u) for u in d["unplaced"]),
-            score=int(d["score"]),
-            points={Criterion(c): int(v) for c, v in d["points"].items()},
-        )
 
 
 def evaluate(problem: MatchingProblem, groups: Sequence[ProposedGroup]) -> Evaluation:
