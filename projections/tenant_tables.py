@@ -1,6 +1,9 @@
 """The tables of each PIN's view, declared once (``projections.read_model``).
 
-Which event inserts, updates or deletes their rows is listed in the tenant views' table
+Where a query reads a table's rows as they are, the table's columns are its typed row's
+fields (``projections.rows``) plus what only the projection keeps (the PIN, the store
+position, erasure): a new field of the row is a new column here too. Which event inserts,
+updates or deletes the rows is listed in the tenant views' table
 (``projections.tenant_views.policy``).
 """
 
@@ -18,6 +21,15 @@ from projections.read_model import (
     field,
     occurred_at,
     position,
+)
+from projections.rows import (
+    GroupRow,
+    MenteeRow,
+    MentorRow,
+    OutcomeRow,
+    PinRow,
+    SessionRow,
+    TrainingRow,
 )
 
 
@@ -45,7 +57,7 @@ class ActivityFeed(ReadModel):
 class Pins(ReadModel):
     table = "pins"
     key = ("tenant_id",)
-    columns = ("tenant_id", "slug", "name", "communities", "professions", "seq")
+    columns = (*PinRow.columns(), "seq")
     json = ("communities", "professions")
 
 
@@ -80,22 +92,9 @@ class NetworkCohorts(ReadModel):
 PEOPLE_DEFAULTS = {"erased_at": None, "consents": "{}"}
 
 
-# What mentors and mentees share (``domain.people.Person``), their rows' first columns.
-PERSON = ("id", "tenant_id", "name", "email", "profession")
-
-
 class Mentors(ReadModel):
     table = "mentors"
-    columns = (
-        *PERSON,
-        "languages",
-        "cultural_background",
-        "licence_status",
-        "capacity",
-        "seq",
-        "erased_at",
-        "consents",
-    )
+    columns = ("tenant_id", *MentorRow.columns(), "seq", *PEOPLE_DEFAULTS)
     personal = ("name", "email")
     json = ("languages",)
     defaults = PEOPLE_DEFAULTS
@@ -103,17 +102,7 @@ class Mentors(ReadModel):
 
 class Mentees(ReadModel):
     table = "mentees"
-    columns = (
-        *PERSON,
-        "origin",
-        "languages",
-        "english_level",
-        "goals",
-        "enrolled_on",
-        "seq",
-        "erased_at",
-        "consents",
-    )
+    columns = ("tenant_id", *MenteeRow.columns(), "seq", *PEOPLE_DEFAULTS)
     personal = ("name", "email", "goals")
     json = ("languages",)
     defaults = PEOPLE_DEFAULTS
@@ -121,7 +110,7 @@ class Mentees(ReadModel):
 
 class Trainings(ReadModel):
     table = "trainings"
-    columns = ("tenant_id", "person_id", "version", "name", "completed_on")
+    columns = ("tenant_id", "version", *TrainingRow.columns())
     sources = {"person_id": aggregate_id, "version": envelope("aggregate_version")}
     key = ()
     appended = True
@@ -129,35 +118,14 @@ class Trainings(ReadModel):
 
 class Outcomes(ReadModel):
     table = "outcomes"
-    columns = (
-        "id",
-        "tenant_id",
-        "mentee_id",
-        "kind",
-        "occurred_on",
-        "evidence",
-        "cohort_id",
-        "seq",
-    )
+    columns = ("tenant_id", *OutcomeRow.columns(), "seq")
     sources = {"id": field("outcome_id"), "mentee_id": aggregate_id}
     personal = ("evidence",)
 
 
 class MentoringGroups(ReadModel):
     table = "mentoring_groups"
-    columns = (
-        "id",
-        "tenant_id",
-        "cohort_id",
-        "name",
-        "mentor_id",
-        "min_size",
-        "max_size",
-        "planned_sessions",
-        "mentee_count",
-        "sessions_held",
-        "seq",
-    )
+    columns = ("tenant_id", *GroupRow.columns(), "seq")
     defaults = {"mentee_count": 0, "sessions_held": 0}
 
 
@@ -171,7 +139,7 @@ class GroupMembers(ReadModel):
 class GroupSessions(ReadModel):
     table = "group_sessions"
     key = ("group_id", "number")
-    columns = ("tenant_id", "group_id", "number", "scheduled_on", "agenda", "held")
+    columns = ("tenant_id", *SessionRow.columns())
     sources = {"group_id": aggregate_id}
     defaults = {"held": 0}
 
