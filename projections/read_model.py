@@ -57,13 +57,18 @@ def envelope(attribute: str) -> Source:
 
 
 def field(name: str) -> Source:
-    """The payload field ``name`` (for a column of another name)."""
-    return Source(f"p[{name!r}]")
+    """The payload field ``name`` (for a column of another name).
+
+    None where the event has no such field: events stored before a field was added lack
+    it. A column that may not be empty still refuses it (NOT NULL), as a poison event.
+    """
+    return Source(f"p.get({name!r})")
 
 
 def personal(name: str) -> Source:
-    """The opened text of the sealed personal field ``name``, or None."""
-    return Source(f"_personal(p[{name!r}])", (("_personal", _personal),))
+    """The opened text of the sealed personal field ``name``, or None (also where the event
+    has no such field)."""
+    return Source(f"_personal(p.get({name!r}))", (("_personal", _personal),))
 
 
 def json_field(name: str) -> Source:
