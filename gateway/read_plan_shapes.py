@@ -10,12 +10,23 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from types import UnionType
+from typing import Any, ClassVar, Union, get_args, get_origin, get_type_hints
 
 from graphql import FieldNode, SelectionSetNode
 
-from domain.values import CohortState, EnglishLevel, LicenceStatus, OutcomeKind
 from projections import queries as q
+from projections.rows import (
+    AttendanceRow,
+    CohortRow,
+    GroupRow,
+    MenteeRow,
+    MentorRow,
+    OutcomeRow,
+    Row,
+    SessionRow,
+    TrainingRow,
+)
 
 Fragment = tuple[str, list[Any]]
 MAX_KEYS = 50  # json_build_object takes at most 100 arguments
@@ -47,66 +58,38 @@ def cursor_of(alias: str) -> str:
     return f"translate(encode(convert_to('seq:' || {alias}.seq, 'UTF8'), 'base64'), E'+/\\n', '-_')"
 
 
+def scalars(row: type[Row], **expressions: str) -> dict[str, str]:
+    """The scalar fields of a GraphQL type whose fields are ``row``'s (``projections.rows``),
+    by their GraphQL names: SQL expressions over the row alias "{t}", JSON lists, enums by
+    name, flags as booleans; ``expressions`` add or replace fields."""
+    fields: dict[str, str] = {}
+    for name, hint in get_type_hints(row).items():
+        if get_origin(hint) is ClassVar:
+            continue
+        column = "{t}." + name
+        optional = get_origin(hint) in (Union, UnionType)
+        kind = next(a for a in get_args(hint) if a is not type(None)) if optional else hint
+        if get_origin(kind) is list:
+            column += "::json"
+        elif isinstance(kind, type) and issubclass(kind, Enum):
+            column = _enum(column, kind)
+        elif kind is bool:
+            column = f"({column} <> 0)"
+        graphql_name = name.split("_")[0] + "".join(w.title() for w in name.split("_")[1:])
+        fields[graphql_name] = column
+    return fields | expressions
+
+
 # Scalar fields per type: GraphQL name -> SQL expression over the row alias "{t}".
-MENTEE = {
-    "id": "{t}.id",
-    "name": "{t}.name",
-    "email": "{t}.email",
-    "profession": "{t}.profession",
-    "origin": "{t}.origin",
-    "languages": "{t}.languages::json",
-    "englishLevel": _enum("{t}.english_level", EnglishLevel),
-    "goals": "{t}.goals",
-    "enrolledOn": "{t}.enrolled_on",
-}
-MENTOR = {
-    "id": "{t}.id",
-    "name": "{t}.name",
-    "email": "{t}.email",
-    "profession": "{t}.profession",
-    "languages": "{t}.languages::json",
-    "culturalBackground": "{t}.cultural_background",
-    "licenceStatus": _enum("{t}.licence_status", LicenceStatus),
-    "capacity": "{t}.capacity",
-}
-COHORT = {
-    "id": "{t}.id",
-    "name": "{t}.name",
-    "startsOn": "{t}.starts_on",
-    "endsOn": "{t}.ends_on",
-    "plannedSessions": "{t}.planned_sessions",
-    "minGroupSize": "{t}.min_group_size",
-    "maxGroupSize": "{t}.max_group_size",
-    "state": _enum("{t}.state", CohortState),
-    "groupCount": "{t}.group_count",
-    "menteeCount": "{t}.mentee_count",
-}
-GROUP = {
-    "id": "{t}.id",
-    "name": "{t}.name",
-    "menteeCount": "{t}.mentee_count",
-    "sessionsHeld": "{t}.sessions_held",
-    "plannedSessions": "{t}.planned_sessions",
-    "minSize": "{t}.min_size",
-    "maxSize": "{t}.max_size",
-    "cohortId": "{t}.cohort_id",
-    "underMinimumSize": "({t}.mentee_count < {t}.min_size)",
-}
-_SESSION = {
-    "number": "{t}.number",
-    "scheduledOn": "{t}.scheduled_on",
-    "agenda": "{t}.agenda",
-    "held": "({t}.held <> 0)",
-}
-_ATTENDANCE = {"menteeId": "{t}.mentee_id", "present": "({t}.present <> 0)"}
-_TRAINING = {"name": "{t}.name", "completedOn": "{t}.completed_on"}
-_OUTCOME = {
-    "id": "{t}.id",
-    "kind": _enum("{t}.kind", OutcomeKind),
-    "occurredOn": "{t}.occurred_on",
-    "evidence": "{t}.evidence",
-    "cohortId": "nullif({t}.cohort_id, '')",  # as gateway.conversion: an empty id is none
-}
+MENTEE = scalars(MenteeRow)
+MENTOR = scalars(MentorRow)
+COHORT = scalars(CohortRow)
+GROUP = scalars(GroupRow, underMinimumSize="({t}.mentee_count < {t}.min_size)")
+_SESSION = scalars(SessionRow)
+_ATTENDANCE = scalars(AttendanceRow)
+_TRAINING = scalars(TrainingRow)
+# As gateway.conversion: an empty id is none.
+_OUTCOME = scalars(OutcomeRow, cohortId="nullif({t}.cohort_id, '')")
 
 # Nested fields: GraphQL name -> builder of the SQL expression of its value, given the
 # builder, the parent's alias and the field's selection set. Filled in below.
