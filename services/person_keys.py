@@ -223,7 +223,7 @@ class _StatementsOfKeyTable:
     def get(self, subject_id: UUID) -> KeyRecord | None:
         with self._connection() as conn:
             row = conn.execute(self._sql(self.GET), (str(subject_id),)).fetchone()
-        return _record(row)
+        return key_record(row)
 
     def insert(self, record: KeyRecord) -> None:
         with self._connection() as conn:
@@ -323,7 +323,9 @@ def _values(record: KeyRecord) -> tuple[str, str, str, bytes | None, str]:
     )
 
 
-def _record(row: Any) -> KeyRecord | None:
+def key_record(row: Any) -> KeyRecord | None:
+    """The key record of a ``person_keys`` row (subject, tenant, KEK, wrapped key, created,
+    destroyed), or None."""
     if row is None:
         return None
     subject, tenant, kek_id, wrapped, created_at, destroyed_at = row

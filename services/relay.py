@@ -7,14 +7,12 @@ cannot push new events, so the embedded relay polls.
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Protocol
 
 from services.bus import EventBus
+from services.polling import Polling
 from services.store import MentoringStore
-
-log = logging.getLogger(__name__)
 
 
 class RelayPosition(Protocol):
@@ -40,8 +38,9 @@ class Relay:
         self._position = position
         self._batch_size = batch_size
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
+        # A failing subscriber is retried at the next poll and reports itself (projection
+        # status, /readyz): the relay keeps following the log.
+        self._polling = Polling("relay", self.pump, "relay: publishing failed; retrying")
         self.published_position = position.get()
 
     def pump(self) -> int:
@@ -64,27 +63,7 @@ class Relay:
 
     def start(self, poll_interval: float) -> None:
         """Poll in a background thread until ``stop``."""
-        if self._thread is not None:
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(
-            target=self._run, args=(poll_interval,), name="relay", daemon=True
-        )
-        self._thread.start()
+        self._polling.start(poll_interval)
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def _run(self, poll_interval: float) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.pump()
-            except Exception:
-                # Keep following the log: a failing subscriber is retried on the next poll
-                # and reports itself (projection status, /readyz).
-                log.exception("relay: publishing failed; retrying")
-                self._stopping.wait(1.0)
-            self._stopping.wait(poll_interval)
+        self._polling.stop()

@@ -26,6 +26,7 @@ from projections.audit.programme_facts import gather
 from projections.database import ReadModels
 from services.audit_records import envelopes_after, records_after
 from services.audit_signing import CheckpointSigner, load_signer, now_utc
+from services.polling import Polling
 from services.settings import Settings
 from services.store import MentoringStore
 
@@ -52,8 +53,9 @@ class AuditTrail:
         self.store = store
         self.log = AuditLog(read_models)
         self._signer: CheckpointSigner | None = None
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
+        self._polling = Polling(
+            "audit", self._follow_once, "audit: following the event store failed; retrying"
+        )
         self._next_checkpoint = 0.0  # monotonic time a scheduled checkpoint is due
         self.releases = StatisticsReleases(settings, read_models, self.log)
         self._next_release_check = 0.0
@@ -69,15 +71,12 @@ class AuditTrail:
 
     def follow(self, stopping: threading.Event, poll_interval: float) -> None:
         """Follow the store until ``stopping``; sign checkpoints as scheduled."""
-        while not stopping.is_set():
-            try:
-                self.pump()
-                self.sign_scheduled()
-                self.release_if_due()
-            except Exception:
-                log.exception("audit: following the event store failed; retrying")
-                stopping.wait(1.0)
-            stopping.wait(poll_interval)
+        self._polling.run(stopping, poll_interval)
+
+    def _follow_once(self) -> None:
+        self.pump()
+        self.sign_scheduled()
+        self.release_if_due()
 
     def sign_scheduled(self) -> list[SignedCheckpoint]:
         """The checkpoints due now; when the global tree was signed, its funder report is
@@ -92,19 +91,10 @@ class AuditTrail:
         return issued
 
     def start(self, poll_interval: float) -> None:
-        if self._thread is not None:
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(
-            target=self.follow, args=(self._stopping, poll_interval), name="audit", daemon=True
-        )
-        self._thread.start()
+        self._polling.start(poll_interval)
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._polling.stop()
 
     # --- checkpoints --------------------------------------------------------------------
 

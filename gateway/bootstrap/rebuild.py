@@ -73,7 +73,7 @@ class PageKeyTable:
         self._pages: tuple[dict[UUID, KeyRecord], ...] = ({}, {})
 
     def _fetch(self, subjects: Iterable[UUID]) -> dict[UUID, KeyRecord]:
-        from services.person_keys import KeyRecord
+        from services.person_keys import key_record
 
         wanted = [str(subject) for subject in subjects]
         columns = "subject_id, tenant_id, kek_id, wrapped_key, created_at, destroyed_at"
@@ -92,17 +92,8 @@ class PageKeyTable:
                         f"WHERE subject_id IN ({', '.join('?' * len(chunk))})",
                         chunk,
                     ).fetchall()
-        return {
-            UUID(subject): KeyRecord(
-                UUID(subject),
-                UUID(tenant),
-                kek_id,
-                None if wrapped is None else bytes(wrapped),
-                created_at,
-                destroyed_at,
-            )
-            for subject, tenant, kek_id, wrapped, created_at, destroyed_at in rows
-        }
+        found = (key_record(row) for row in rows)
+        return {record.subject_id: record for record in found if record is not None}
 
     def prefetch(self, envelopes: Sequence[EventEnvelope]) -> None:
         """Read the rows of the people whose personal fields ``envelopes`` carry."""
