@@ -33,6 +33,7 @@ _TRACER = trace.get_tracer(__name__)
 
 LAG_REPORT_INTERVAL = 2.0
 MEASURE_INTERVAL = 0.1  # seconds between lag and watermark measurements while busy
+METADATA_MAX_AGE_MS = 5_000
 SESSION_TIMEOUT_MS = 6000
 MEASURE_TIMEOUT_MS = 2000
 """How long a lag measurement waits for the broker (Kafka's default, 30 s, would stop
@@ -86,6 +87,10 @@ class KafkaProjector:
             # their own thread, so a long batch does not count against it.
             session_timeout_ms=SESSION_TIMEOUT_MS,
             heartbeat_interval_ms=SESSION_TIMEOUT_MS // 3,
+            # A group that formed before this client knew the topic's partitions (a topic
+            # just created) is assigned nothing ("No partition metadata for topic"); it
+            # rebalances at the next metadata refresh, so refresh within seconds, not 5 min.
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
         )
         self._last_occurred_at: str | None = None
         self._last_measured = 0.0
