@@ -111,6 +111,7 @@ def demo(
 def _demo_mentor(platform: Platform, slug: str) -> tuple[str, str] | None:
     """(id, name) of a mentor who leads a group of ``slug``, preferring a running cohort."""
     from domain.pin import pin_id_for
+    from domain.values import CohortState
     from projections import queries as q
 
     tenant = str(pin_id_for(slug))
@@ -119,7 +120,9 @@ def _demo_mentor(platform: Platform, slug: str) -> tuple[str, str] | None:
         if not groups:
             return None
         cohorts = q.cohorts_by_id(conn, tenant, sorted({g.cohort_id for g in groups}))
-        running = [g for g in groups if getattr(cohorts.get(g.cohort_id), "state", "") == "RUNNING"]
+        running = [
+            g for g in groups if (c := cohorts.get(g.cohort_id)) and c.state == CohortState.RUNNING
+        ]
         chosen = (running or groups)[-1]
         mentor = q.mentors_by_id(conn, tenant, [chosen.mentor_id]).get(chosen.mentor_id)
     return chosen.mentor_id, mentor.name if mentor else chosen.mentor_id
