@@ -6,6 +6,10 @@ annotation: an ID from any value, a date, a time or an enum from its text or as 
 copied, a nested ``FromRow`` type converted in turn, None kept. Fields with a resolver are
 not copied. The plan is made once per type, when the class is defined; a conversion is then a
 plain loop over it. Rows may hold text (as stored) or typed values (dates, enums): both work.
+
+A type still names each field it publishes; a field annotated ``strawberry.auto`` takes the type
+of the field of its name in the type's ``row`` class (``projections.rows``), as strawberry's
+pydantic integration does for a model: ``class Cohort(FromRow, row=CohortRow)``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from enum import Enum
 from typing import Annotated, Any, ClassVar, Self, Union, get_args, get_origin, get_type_hints
 
 import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.types.auto import StrawberryAuto
 from strawberry.types.field import StrawberryField
 
 Convert = Callable[[Any], Any]
@@ -74,16 +80,39 @@ def _converter(annotation: Any) -> Convert:
     return _identity
 
 
+def _typed_from(cls: type, row: type | None, renamed: Mapping[str, str]) -> None:
+    """Give each ``strawberry.auto`` field of ``cls`` the type of ``row``'s field it is read
+    from, before ``strawberry.type`` reads the annotations."""
+    annotations = inspect.get_annotations(cls)
+    hints = get_type_hints(cls, include_extras=True)
+    row_hints = get_type_hints(row) if row is not None else {}
+    for name in annotations:
+        if isinstance(hints[name], StrawberryAuto):
+            source = renamed.get(name, name)
+            if source not in row_hints:
+                raise TypeError(f"{cls.__name__}.{name} is auto but no row field {source} types it")
+            annotations[name] = row_hints[source]
+    cls.__annotations__ = annotations
+
+
 class FromRow:
-    """A GraphQL type built from a read-model row by ``of``; ``renamed``: field -> attribute."""
+    """A GraphQL type built from a read-model row by ``of``; ``renamed``: field -> attribute;
+    ``row``: the class whose fields' types the type's ``strawberry.auto`` fields take."""
 
     __row_plan__: ClassVar[tuple[tuple[str, str, Convert | None], ...]] = ()
 
-    def __init_subclass__(cls, renamed: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+    def __init_subclass__(
+        cls,
+        renamed: Mapping[str, str] | None = None,
+        row: type | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init_subclass__(**kwargs)
-        hints, names = get_type_hints(cls, include_extras=True), inspect.get_annotations(cls)
+        names = inspect.get_annotations(cls)
         if unknown := set(renamed or {}) - set(names):
             raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))} to rename")
+        _typed_from(cls, row, renamed or {})
+        hints = get_type_hints(cls, include_extras=True)
         plan = []
         for name in names:
             declared = cls.__dict__.get(name)
@@ -103,3 +132,14 @@ class FromRow:
                 value = getattr(row, source)
                 values[name] = value if convert is None or value is None else convert(value)
         return cls(**values, **given)
+
+    @classmethod
+    async def load_all(cls, loader: DataLoader[Any, list[Any]], key: object) -> list[Self]:
+        """The type's view of each row ``loader`` gives for ``key``: a nested list field."""
+        return [cls.of(r) for r in await loader.load(key)]
+
+    @classmethod
+    async def load_one(cls, loader: DataLoader[Any, Any], key: object) -> Self | None:
+        """The type's view of the row ``loader`` gives for ``key``; None where there is none."""
+        row = await loader.load(key)
+        return cls.of(row) if row else None

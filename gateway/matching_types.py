@@ -117,8 +117,7 @@ class GroupProposal:
 
     @strawberry.field
     async def cohort(self, info: Ctx) -> Cohort | None:
-        row = await info.context.loaders.cohort.load(str(self.cohort_id))
-        return Cohort.of(row) if row else None
+        return await Cohort.load_one(info.context.loaders.cohort, str(self.cohort_id))
 
     @strawberry.field(description="The groups formed when the proposal was accepted.")
     async def formed_groups(self, info: Ctx) -> list[Group]:

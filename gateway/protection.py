@@ -10,6 +10,7 @@ import logging
 import re
 import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,17 +55,29 @@ async def _json_error(
     await send({"type": "http.response.body", "body": body.encode()})
 
 
-class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` (413) before reading them into memory."""
+@dataclass
+class HttpMiddleware:
+    """An ASGI middleware for HTTP requests: other scopes (lifespan, websocket) pass through."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
+    app: ASGIApp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.http(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class BodyLimit(HttpMiddleware):
+    """Refuse request bodies over ``max_bytes`` (413) before reading them into memory."""
+
+    max_bytes: int
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await _json_error(
@@ -87,21 +100,17 @@ class BodyLimit:
             await _json_error(send, 413, "BAD_INPUT", str(error))
 
 
-class JsonBody:
+class JsonBody(HttpMiddleware):
     """Refuse a JSON POST whose body is not a JSON object (400, BAD_INPUT) before the GraphQL
     route and its dependencies run; the route makes the same checks (gateway/graphql_http.py)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope.get("headers", []))
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         accept = headers.get(b"accept")
         media_type = negotiate(accept.decode("latin-1") if accept is not None else None)
         if (
-            scope["type"] != "http"
-            or scope.get("method") != "POST"
+            scope.get("method") != "POST"
             or content_type != JSON.encode()
             or media_type is None  # the route answers 406
         ):
@@ -131,17 +140,13 @@ class JsonBody:
         await self.app(scope, replay, send)
 
 
-class Timeout:
+@dataclass
+class Timeout(HttpMiddleware):
     """Stop HTTP requests that run longer than ``seconds`` (503, code TIMEOUT)."""
 
-    def __init__(self, app: ASGIApp, seconds: float) -> None:
-        self.app = app
-        self.seconds = seconds
+    seconds: float
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking(message: Message) -> None:

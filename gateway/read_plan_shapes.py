@@ -182,14 +182,24 @@ def _cohort_of(builder: Builder, group: str, fields: SelectionSetNode) -> Fragme
     )
 
 
+def _through_members(
+    builder: Builder, table: str, prefix: str, joined_on: str, parent_on: str, parent: str
+) -> tuple[str, str, str]:
+    """(membership alias, row alias, FROM ... WHERE clause) of the rows of ``table`` linked to
+    the row ``parent`` by the PIN's group memberships: ``joined_on`` names the rows,
+    ``parent_on`` the parent."""
+    gm, t = builder.alias("gm"), builder.alias(prefix)
+    source = (
+        f"FROM group_members {gm} JOIN {table} {t} ON {t}.id = {gm}.{joined_on} "
+        f"AND {t}.tenant_id = {gm}.tenant_id "
+        f"WHERE {gm}.tenant_id = ? AND {gm}.{parent_on} = {parent}.id"
+    )
+    return gm, t, source
+
+
 def _members_of(builder: Builder, group: str, fields: SelectionSetNode) -> Fragment:
     # q.members_of
-    gm, t = builder.alias("gm"), builder.alias("me")
-    source = (
-        f"FROM group_members {gm} JOIN mentees {t} ON {t}.id = {gm}.mentee_id "
-        f"AND {t}.tenant_id = {gm}.tenant_id "
-        f"WHERE {gm}.tenant_id = ? AND {gm}.group_id = {group}.id"
-    )
+    gm, t, source = _through_members(builder, "mentees", "me", "mentee_id", "group_id", group)
     return _list(builder, "Mentee", MENTEE, source, [builder.tenant], f"{gm}.seq", fields, t)
 
 
@@ -228,11 +238,8 @@ def _outcomes_of(builder: Builder, mentee: str, fields: SelectionSetNode) -> Fra
 
 def _groups_of(builder: Builder, mentee: str, fields: SelectionSetNode) -> Fragment:
     # q.groups_of_mentees, for a coordinator (no mentor scope)
-    gm, t = builder.alias("gm"), builder.alias("gr")
-    source = (
-        f"FROM group_members {gm} JOIN mentoring_groups {t} ON {t}.id = {gm}.group_id "
-        f"AND {t}.tenant_id = {gm}.tenant_id WHERE {gm}.tenant_id = ? "
-        f"AND {gm}.mentee_id = {mentee}.id"
+    _, t, source = _through_members(
+        builder, "mentoring_groups", "gr", "group_id", "mentee_id", mentee
     )
     return _list(builder, "Group", GROUP, source, [builder.tenant], f"{t}.seq", fields, t)
 

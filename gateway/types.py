@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from datetime import date
 from typing import Generic, TypeVar
 from uuid import UUID
 
@@ -109,90 +108,88 @@ def to_connection(page: q.Page[q.T], convert: Callable[[q.T], N]) -> Connection[
 
 
 @strawberry.type
-class Training(FromRow):
-    name: str
-    completed_on: date
+class Training(FromRow, row=q.TrainingRow):
+    name: strawberry.auto
+    completed_on: strawberry.auto
 
 
 @strawberry.type
-class Outcome(FromRow):
+class Outcome(FromRow, row=q.OutcomeRow):
     id: strawberry.ID
-    kind: OutcomeKind
-    occurred_on: date
-    evidence: str
+    kind: strawberry.auto
+    occurred_on: strawberry.auto
+    evidence: strawberry.auto
     cohort_id: strawberry.ID | None
 
 
 async def _trainings(root: Mentee | Mentor, info: Ctx) -> list[Training]:
-    return [Training.of(r) for r in await info.context.loaders.trainings.load(str(root.id))]
+    return await Training.load_all(info.context.loaders.trainings, str(root.id))
 
 
 @strawberry.type
-class Mentee(FromRow):
+class Mentee(FromRow, row=q.MenteeRow):
     id: strawberry.ID
-    name: str
-    email: str | None
-    profession: str
-    origin: str
-    languages: list[str]
-    english_level: EnglishLevel
-    goals: str | None
-    enrolled_on: date
+    name: strawberry.auto
+    email: strawberry.auto
+    profession: strawberry.auto
+    origin: strawberry.auto
+    languages: strawberry.auto
+    english_level: strawberry.auto
+    goals: strawberry.auto
+    enrolled_on: strawberry.auto
     trainings: list[Training] = strawberry.field(resolver=_trainings)
 
     @strawberry.field
     async def outcomes(self, info: Ctx) -> list[Outcome]:
-        rows = await info.context.loaders.outcomes.load(str(self.id))
-        return [Outcome.of(r) for r in rows]
+        return await Outcome.load_all(info.context.loaders.outcomes, str(self.id))
 
     @strawberry.field
     async def groups(self, info: Ctx) -> list[Group]:
-        rows = await info.context.loaders.groups_of_mentee.load(str(self.id))
-        return [Group.of(r) for r in rows]
+        return await Group.load_all(info.context.loaders.groups_of_mentee, str(self.id))
 
 
 @strawberry.type
-class Mentor(FromRow):
+class Mentor(FromRow, row=q.MentorRow):
     id: strawberry.ID
-    name: str
-    email: str | None
-    profession: str
-    languages: list[str]
-    cultural_background: str
-    licence_status: LicenceStatus
-    capacity: int
+    name: strawberry.auto
+    email: strawberry.auto
+    profession: strawberry.auto
+    languages: strawberry.auto
+    cultural_background: strawberry.auto
+    licence_status: strawberry.auto
+    capacity: strawberry.auto
     trainings: list[Training] = strawberry.field(resolver=_trainings)
 
 
 @strawberry.type
-class Attendance(FromRow):
+class Attendance(FromRow, row=q.AttendanceRow):
     mentee_id: strawberry.ID
-    present: bool
+    present: strawberry.auto
 
 
 @strawberry.type
-class Session(FromRow):
-    number: int
-    scheduled_on: date
-    agenda: str
-    held: bool
+class Session(FromRow, row=q.SessionRow):
+    number: strawberry.auto
+    scheduled_on: strawberry.auto
+    agenda: strawberry.auto
+    held: strawberry.auto
     group_id: strawberry.Private[str]
 
     @strawberry.field
     async def attendance(self, info: Ctx) -> list[Attendance]:
-        rows = await info.context.loaders.attendance.load((self.group_id, self.number))
-        return [Attendance.of(r) for r in rows]
+        key = (self.group_id, self.number)
+        return await Attendance.load_all(info.context.loaders.attendance, key)
 
 
 @strawberry.type
-class Group(FromRow):
+class Group(FromRow, row=q.GroupRow):
     id: strawberry.ID
-    name: str
-    mentee_count: int
-    sessions_held: int
-    planned_sessions: int
+    name: strawberry.auto
+    mentee_count: int  # written out, as min_size: under_minimum_size reads them
+    sessions_held: strawberry.auto
+    planned_sessions: strawberry.auto
     min_size: int
-    max_size: int
+    max_size: strawberry.auto
     cohort_id: strawberry.ID
     mentor_id: strawberry.Private[str]
 
@@ -202,50 +199,46 @@ class Group(FromRow):
 
     @strawberry.field
     async def mentor(self, info: Ctx) -> Mentor | None:
-        row = await info.context.loaders.mentor.load(self.mentor_id)
-        return Mentor.of(row) if row else None
+        return await Mentor.load_one(info.context.loaders.mentor, self.mentor_id)
 
     @strawberry.field
     async def cohort(self, info: Ctx) -> Cohort | None:
-        row = await info.context.loaders.cohort.load(str(self.cohort_id))
-        return Cohort.of(row) if row else None
+        return await Cohort.load_one(info.context.loaders.cohort, str(self.cohort_id))
 
     @strawberry.field
     async def mentees(self, info: Ctx) -> list[Mentee]:
-        rows = await info.context.loaders.members.load(str(self.id))
-        return [Mentee.of(r) for r in rows]
+        return await Mentee.load_all(info.context.loaders.members, str(self.id))
 
     @strawberry.field
     async def sessions(self, info: Ctx) -> list[Session]:
-        rows = await info.context.loaders.sessions.load(str(self.id))
-        return [Session.of(r) for r in rows]
+        return await Session.load_all(info.context.loaders.sessions, str(self.id))
 
 
 @strawberry.type
-class Cohort(FromRow):
+class Cohort(FromRow, row=q.CohortRow):
     id: strawberry.ID
-    name: str
-    starts_on: date
-    ends_on: date
-    planned_sessions: int
-    min_group_size: int
-    max_group_size: int
-    state: CohortState
-    group_count: int
-    mentee_count: int
+    name: strawberry.auto
+    starts_on: strawberry.auto
+    ends_on: strawberry.auto
+    planned_sessions: strawberry.auto
+    min_group_size: strawberry.auto
+    max_group_size: strawberry.auto
+    state: strawberry.auto
+    group_count: strawberry.auto
+    mentee_count: strawberry.auto
 
 
 @strawberry.type
-class Pin(FromRow):
-    slug: str
-    name: str
-    communities: list[str]
-    professions: list[str]
+class Pin(FromRow, row=q.PinRow):
+    slug: strawberry.auto
+    name: strawberry.auto
+    communities: strawberry.auto
+    professions: strawberry.auto
 
 
 @strawberry.type
-class Registration(FromRow):
-    kind: ParticipantKind
+class Registration(FromRow, row=q.RegistrationRow):
+    kind: strawberry.auto
     own_member: bool = strawberry.field(description="True for members of the caller's PIN.")
     person_id: strawberry.ID | None = strawberry.field(
         description="Only for members of the caller's own PIN."
@@ -260,14 +253,14 @@ async def _visible_registrations(root: SharedActivity, info: Ctx) -> int:
 
 
 @strawberry.type
-class SharedActivity(FromRow):
+class SharedActivity(FromRow, row=q.ActivityRow):
     id: strawberry.ID
-    title: str
-    held_on: date
-    description: str
-    capacity: int
+    title: strawberry.auto
+    held_on: strawberry.auto
+    description: strawberry.auto
+    capacity: strawberry.auto
     registration_count: int = strawberry.field(resolver=_visible_registrations)
-    host_name: str
+    host_name: strawberry.auto
 
     @strawberry.field
     async def registrations(self, info: Ctx) -> list[Registration]:

@@ -6,7 +6,17 @@ from collections.abc import Sequence
 from operator import itemgetter
 
 from projections.database import Executor
-from projections.query_pages import Filters, Page, by_id, listed_by, listed_in, marks, one, page
+from projections.query_pages import (
+    Filters,
+    Page,
+    by_id,
+    in_pin,
+    listed_by,
+    listed_in,
+    marks,
+    one,
+    page,
+)
 from projections.rows import AttendanceRow, CohortRow, GroupRow, MenteeRow, SessionRow
 
 # Counts across aggregates are computed here, not kept by the projection (see the migration).
@@ -20,21 +30,13 @@ COHORTS = (
 
 
 def cohort_filters(tenant_id: str, state: str | None = None) -> Filters:
-    filters: Filters = [("tenant_id = ?", tenant_id)]
-    if state is not None:
-        filters.append(("state = ?", state))
-    return filters
+    return in_pin(tenant_id, ("state = ?", state))
 
 
 def group_filters(
     tenant_id: str, cohort_id: str | None = None, mentor_id: str | None = None
 ) -> Filters:
-    filters: Filters = [("tenant_id = ?", tenant_id)]
-    if cohort_id is not None:
-        filters.append(("cohort_id = ?", cohort_id))
-    if mentor_id is not None:
-        filters.append(("mentor_id = ?", mentor_id))
-    return filters
+    return in_pin(tenant_id, ("cohort_id = ?", cohort_id), ("mentor_id = ?", mentor_id))
 
 
 def cohorts(
@@ -95,11 +97,7 @@ def groups_of_mentees(
     return listed_by(itemgetter("member_id"), GroupRow, mentee_ids, conn, sql, params)
 
 
-def sessions_of(
-    conn: Executor, tenant_id: str, group_ids: Sequence[str]
-) -> dict[str, list[SessionRow]]:
-    order = "group_id, number"
-    return listed_in(conn, tenant_id, group_ids, SessionRow, "group_sessions", "group_id", order)
+sessions_of = listed_in(SessionRow, "group_sessions", "group_id", "group_id, number")
 
 
 def attendance_of(

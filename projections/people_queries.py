@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 
 from projections.database import Executor
-from projections.query_pages import Filters, Page, by_id, listed_in, one, page
+from projections.query_pages import Filters, Page, by_id, in_pin, listed_in, one, page
 from projections.rows import MenteeRow, MentorRow, OutcomeRow, TrainingRow
 
 # A mentor sees the mentees of the groups they lead.
@@ -14,16 +14,25 @@ _MENTORED_BY = (
     "id IN (SELECT m.mentee_id FROM group_members m JOIN mentoring_groups g "
     "ON g.id = m.group_id WHERE g.mentor_id = ?)"
 )
+# A mentee of a group of the cohort.
+_IN_COHORT = (
+    "id IN (SELECT m.mentee_id FROM group_members m JOIN mentoring_groups g "
+    "ON g.id = m.group_id WHERE g.tenant_id = mentees.tenant_id AND g.cohort_id = ?)"
+)
+_NAME_CONTAINS = "LOWER(name) LIKE ? ESCAPE '\\'"
 
 
-def _language(language: str) -> str:
-    return "%" + json.dumps(language, ensure_ascii=False) + "%"
+def _language(language: str | None) -> str | None:
+    return None if language is None else "%" + json.dumps(language, ensure_ascii=False) + "%"
 
 
-def _name_contains(text: str) -> tuple[str, str]:
-    """People whose name contains ``text``, ignoring case (in SQLite, of ASCII letters only)."""
+def _name_contains(text: str | None) -> str | None:
+    """The pattern of the people whose name contains ``text``, ignoring case (in SQLite, of
+    ASCII letters only); None for no text."""
+    if not text:
+        return None
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return ("LOWER(name) LIKE ? ESCAPE '\\'", f"%{escaped}%")
+    return f"%{escaped}%"
 
 
 def mentor_filters(
@@ -33,16 +42,13 @@ def mentor_filters(
     only: str | None = None,
     name_contains: str | None = None,
 ) -> Filters:
-    filters: Filters = [("tenant_id = ?", tenant_id)]
-    if only is not None:
-        filters.append(("id = ?", only))
-    if profession is not None:
-        filters.append(("profession = ?", profession))
-    if language is not None:
-        filters.append(("languages LIKE ?", _language(language)))
-    if name_contains:
-        filters.append(_name_contains(name_contains))
-    return filters
+    return in_pin(
+        tenant_id,
+        ("id = ?", only),
+        ("profession = ?", profession),
+        ("languages LIKE ?", _language(language)),
+        (_NAME_CONTAINS, _name_contains(name_contains)),
+    )
 
 
 def mentee_filters(
@@ -53,39 +59,21 @@ def mentee_filters(
     mentored_by: str | None = None,
     name_contains: str | None = None,
 ) -> Filters:
-    filters: Filters = [("tenant_id = ?", tenant_id)]
-    if name_contains:
-        filters.append(_name_contains(name_contains))
-    if mentored_by is not None:
-        filters.append((_MENTORED_BY, mentored_by))
-    if profession is not None:
-        filters.append(("profession = ?", profession))
-    if language is not None:
-        filters.append(("languages LIKE ?", _language(language)))
-    if cohort_id is not None:
-        filters.append(
-            (
-                "id IN (SELECT m.mentee_id FROM group_members m JOIN mentoring_groups g "
-                "ON g.id = m.group_id WHERE g.tenant_id = mentees.tenant_id AND g.cohort_id = ?)",
-                cohort_id,
-            )
-        )
-    return filters
+    return in_pin(
+        tenant_id,
+        (_NAME_CONTAINS, _name_contains(name_contains)),
+        (_MENTORED_BY, mentored_by),
+        ("profession = ?", profession),
+        ("languages LIKE ?", _language(language)),
+        (_IN_COHORT, cohort_id),
+    )
 
 
 def mentors(
-    conn: Executor,
-    tenant_id: str,
-    *,
-    first: int,
-    after: int | None,
-    profession: str | None = None,
-    language: str | None = None,
-    only: str | None = None,
-    name_contains: str | None = None,
+    conn: Executor, tenant_id: str, *, first: int, after: int | None, **filters: str | None
 ) -> Page[MentorRow]:
-    filters = mentor_filters(tenant_id, profession, language, only, name_contains)
-    return page(conn, "mentors", filters, first, after, MentorRow)
+    """A page of the PIN's mentors, by the ``filters`` of ``mentor_filters``."""
+    return page(conn, "mentors", mentor_filters(tenant_id, **filters), first, after, MentorRow)
 
 
 def mentor(conn: Executor, tenant_id: str, ident: str) -> MentorRow | None:
@@ -93,19 +81,10 @@ def mentor(conn: Executor, tenant_id: str, ident: str) -> MentorRow | None:
 
 
 def mentees(
-    conn: Executor,
-    tenant_id: str,
-    *,
-    first: int,
-    after: int | None,
-    profession: str | None = None,
-    language: str | None = None,
-    cohort_id: str | None = None,
-    mentored_by: str | None = None,
-    name_contains: str | None = None,
+    conn: Executor, tenant_id: str, *, first: int, after: int | None, **filters: str | None
 ) -> Page[MenteeRow]:
-    filters = mentee_filters(tenant_id, profession, language, cohort_id, mentored_by, name_contains)
-    return page(conn, "mentees", filters, first, after, MenteeRow)
+    """A page of the PIN's mentees, by the ``filters`` of ``mentee_filters``."""
+    return page(conn, "mentees", mentee_filters(tenant_id, **filters), first, after, MenteeRow)
 
 
 def mentee(
@@ -124,14 +103,5 @@ def mentors_by_id(conn: Executor, tenant_id: str, ids: Sequence[str]) -> dict[st
     return by_id(conn, "mentors", tenant_id, ids, MentorRow)
 
 
-def trainings_of(
-    conn: Executor, tenant_id: str, person_ids: Sequence[str]
-) -> dict[str, list[TrainingRow]]:
-    order = "person_id, version"
-    return listed_in(conn, tenant_id, person_ids, TrainingRow, "trainings", "person_id", order)
-
-
-def outcomes_of(
-    conn: Executor, tenant_id: str, mentee_ids: Sequence[str]
-) -> dict[str, list[OutcomeRow]]:
-    return listed_in(conn, tenant_id, mentee_ids, OutcomeRow, "outcomes", "mentee_id", "seq")
+trainings_of = listed_in(TrainingRow, "trainings", "person_id", "person_id, version")
+outcomes_of = listed_in(OutcomeRow, "outcomes", "mentee_id", "seq")

@@ -25,6 +25,13 @@ Filters = list[tuple[str, Any]]
 which plans the same pages into one statement."""
 
 
+def in_pin(tenant_id: str, *conditions: tuple[str, Any]) -> Filters:
+    """The filters of a page of the PIN's rows: each (SQL condition, parameter) of
+    ``conditions`` whose parameter is given (not None), in their order."""
+    given = [(condition, value) for condition, value in conditions if value is not None]
+    return [("tenant_id = ?", tenant_id), *given]
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     items: list[tuple[int, T]]  # (seq, row): seq is the stable paging key
@@ -87,21 +94,22 @@ def by_id(
     return {r["id"]: row.decode(r) for r in rows}
 
 
-def listed_in(
-    conn: Executor,
-    tenant_id: str,
-    ids: Sequence[str],
-    row: type[R],
-    table: str,
-    column: str,
-    order_by: str,
-) -> dict[str, list[R]]:
-    """The rows of ``table`` in the PIN whose ``column`` is among ``ids``, listed by it."""
-    sql = (
-        f"SELECT {row.select()} FROM {table} "
-        f"WHERE tenant_id = ? AND {column} IN ({marks(ids)}) ORDER BY {order_by}"
-    )
-    return listed_by(itemgetter(column), row, ids, conn, sql, [tenant_id, *ids])
+ListedIn = Callable[[Executor, str, Sequence[str]], dict[str, list[R]]]
+"""A query (conn, tenant id, ids) of the PIN's rows that belong to any of the ids, listed by
+the id they belong to."""
+
+
+def listed_in(row: type[R], table: str, column: str, order_by: str) -> ListedIn[R]:
+    """The query of the rows of ``table`` whose ``column`` is among the ids, listed by it."""
+
+    def query(conn: Executor, tenant_id: str, ids: Sequence[str]) -> dict[str, list[R]]:
+        sql = (
+            f"SELECT {row.select()} FROM {table} "
+            f"WHERE tenant_id = ? AND {column} IN ({marks(ids)}) ORDER BY {order_by}"
+        )
+        return listed_by(itemgetter(column), row, ids, conn, sql, [tenant_id, *ids])
+
+    return query
 
 
 def listed_by(

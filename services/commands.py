@@ -1,4 +1,9 @@
-"""Commands: what a caller asks the platform to do, one dataclass per use case."""
+"""Commands: what a caller asks the platform to do, one dataclass per use case.
+
+Two use cases that take the same fields in the same sense (a cohort's id, a membership or a
+registration change) share a dataclass: each command subclasses it without fields of its own,
+so it keeps its own name, ``repr`` and equality.
+"""
 
 from __future__ import annotations
 
@@ -60,13 +65,18 @@ class PlanCohort:
 
 
 @dataclass(frozen=True)
-class StartCohort:
+class CohortStep:
+    """Take a cohort one step through its states; a subclass names the step."""
+
     cohort_id: UUID
 
 
-@dataclass(frozen=True)
-class CloseCohort:
-    cohort_id: UUID
+class StartCohort(CohortStep):
+    """From planning to running."""
+
+
+class CloseCohort(CohortStep):
+    """From running to closed."""
 
 
 @dataclass(frozen=True)
@@ -77,15 +87,19 @@ class FormGroup:
 
 
 @dataclass(frozen=True)
-class AddMenteeToGroup:
+class MembershipChange:
+    """Put a mentee into a group or take them out; a subclass names which."""
+
     group_id: UUID
     mentee_id: UUID
 
 
-@dataclass(frozen=True)
-class RemoveMenteeFromGroup:
-    group_id: UUID
-    mentee_id: UUID
+class AddMenteeToGroup(MembershipChange):
+    """Put the mentee into the group."""
+
+
+class RemoveMenteeFromGroup(MembershipChange):
+    """Take the mentee out of the group."""
 
 
 @dataclass(frozen=True)
@@ -133,12 +147,16 @@ class HostSharedActivity:
 
 
 @dataclass(frozen=True)
-class RegisterForActivity:
+class RegistrationChange:
+    """Register a person for a shared activity or cancel it; a subclass names which."""
+
     activity_id: UUID
     person_id: UUID
 
 
-@dataclass(frozen=True)
-class CancelActivityRegistration:
-    activity_id: UUID
-    person_id: UUID
+class RegisterForActivity(RegistrationChange):
+    """Register the person for the activity."""
+
+
+class CancelActivityRegistration(RegistrationChange):
+    """Cancel the person's registration for the activity."""

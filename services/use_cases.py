@@ -207,14 +207,21 @@ def form_group_in_cohort(store: MentoringStore, cmd: c.FormGroup, ctx: TenantCon
     return Changed(group.id, save(store, cohort, group))
 
 
+def _membership(
+    store: MentoringStore, cmd: c.MembershipChange, ctx: TenantContext
+) -> tuple[Group, Mentee, Cohort]:
+    """The group, the mentee and the group's cohort of a membership change (the coordinator's)."""
+    _require(ctx, Role.COORDINATOR)
+    group = load(store, Group, cmd.group_id, ctx)
+    mentee = load(store, Mentee, cmd.mentee_id, ctx)
+    return group, mentee, load(store, Cohort, group.cohort_id, ctx)
+
+
 @use_case
 def add_mentee_to_group(
     store: MentoringStore, cmd: c.AddMenteeToGroup, ctx: TenantContext
 ) -> Changed:
-    _require(ctx, Role.COORDINATOR)
-    group = load(store, Group, cmd.group_id, ctx)
-    mentee = load(store, Mentee, cmd.mentee_id, ctx)
-    cohort = load(store, Cohort, group.cohort_id, ctx)
+    group, mentee, cohort = _membership(store, cmd, ctx)
     group.add_mentee(cohort, mentee)
     return Changed(group.id, save(store, cohort, mentee, group))
 
@@ -223,10 +230,7 @@ def add_mentee_to_group(
 def remove_mentee_from_group(
     store: MentoringStore, cmd: c.RemoveMenteeFromGroup, ctx: TenantContext
 ) -> Changed:
-    _require(ctx, Role.COORDINATOR)
-    group = load(store, Group, cmd.group_id, ctx)
-    load(store, Mentee, cmd.mentee_id, ctx)
-    cohort = load(store, Cohort, group.cohort_id, ctx)
+    group, _, cohort = _membership(store, cmd, ctx)
     group.remove_mentee(cohort, cmd.mentee_id)
     return Changed(group.id, save(store, cohort, group))
 
@@ -308,15 +312,21 @@ def host_shared_activity(
     return Changed(activity.id, save(store, activity))
 
 
+def _registration(
+    store: MentoringStore, cmd: c.RegistrationChange, ctx: TenantContext
+) -> SharedActivity:
+    """The shared activity (of any PIN) whose registrations the coordinator changes."""
+    _require(ctx, Role.COORDINATOR)
+    return _load_any_tenant(store, SharedActivity, cmd.activity_id)
+
+
 @use_case
 def register_for_activity(
     store: MentoringStore, cmd: c.RegisterForActivity, ctx: TenantContext
 ) -> Changed:
     """A coordinator registers one of their PIN's members for any PIN's shared activity."""
-    _require(ctx, Role.COORDINATOR)
-    activity = _load_any_tenant(store, SharedActivity, cmd.activity_id)
-    person = own_person(store, cmd.person_id, ctx)
-    activity.register(person)
+    activity = _registration(store, cmd, ctx)
+    activity.register(own_person(store, cmd.person_id, ctx))
     return Changed(activity.id, save(store, activity))
 
 
@@ -324,7 +334,6 @@ def register_for_activity(
 def cancel_activity_registration(
     store: MentoringStore, cmd: c.CancelActivityRegistration, ctx: TenantContext
 ) -> Changed:
-    _require(ctx, Role.COORDINATOR)
-    activity = _load_any_tenant(store, SharedActivity, cmd.activity_id)
+    activity = _registration(store, cmd, ctx)
     activity.cancel_registration(cmd.person_id, ctx.tenant_id)
     return Changed(activity.id, save(store, activity))

@@ -148,6 +148,21 @@ def _require_proof(proof: Sequence[bytes], expected: int, what: str) -> None:
         _require_hash(node, f"Proof node {at}")
 
 
+def _step(fn: int, sn: int) -> tuple[bool, int, int]:
+    """One node of RFC 9162's walk from node ``fn`` up a tree whose last node is ``sn``:
+    whether the proof node is a left sibling (hashed in first), and ``fn``, ``sn`` for the next.
+
+    It is a left sibling when ``fn`` is a right child (odd) or on the tree's right edge
+    (``fn == sn``), where the levels at which ``fn`` has no sibling are skipped first.
+    """
+    on_left = bool(fn & 1) or fn == sn
+    if on_left and not fn & 1:
+        while not fn & 1 and fn != 0:
+            fn >>= 1
+            sn >>= 1
+    return on_left, fn >> 1, sn >> 1
+
+
 def inclusion_proof_length(index: int, size: int) -> int:
     """How many nodes the inclusion proof of leaf ``index`` in a tree of ``size`` leaves holds.
 
@@ -196,16 +211,8 @@ def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[byte
     for p in proof:
         if sn == 0:  # unreachable once the length is checked; RFC 9162 keeps it, so do we
             raise MalformedProof(f"The proof has more nodes than leaf {index} of {size} needs.")
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
+        on_left, fn, sn = _step(fn, sn)
+        r = node_hash(p, r) if on_left else node_hash(r, p)
     if sn != 0:
         raise MalformedProof(f"The proof has fewer nodes than leaf {index} of {size} needs.")
     return r
@@ -259,17 +266,12 @@ def verify_consistency(
     for c in path[1:]:
         if sn == 0:
             return False
-        if fn & 1 or fn == sn:
+        on_left, fn, sn = _step(fn, sn)
+        if on_left:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
         else:
             sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
     return sn == 0 and fr == old_root and sr == new_root
 
 

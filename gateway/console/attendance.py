@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.console.forms import PAGES, form_text, problem_of, redirect_after_post
+from gateway.console.forms import PAGES, FormPage, form_text, problem_of, redirect_after_post
 from gateway.console.graphql_client import ApiError, NotFound, run
-from gateway.console.pages import render
 from gateway.console.strings import t
 
 PRESENT, ABSENT = "present", "absent"
@@ -93,43 +92,47 @@ def saved(session: dict[str, Any], marks: dict[str, str]) -> str:
     )
 
 
-async def _page(
-    request: Request,
-    group: dict[str, Any],
-    session: dict[str, Any],
-    back: str,
-    marks: dict[str, str],
-    problem: str | None = None,
-) -> Response:
-    return await render(
-        request,
-        "sessions/attendance.html",
-        group=group,
-        session=session,
-        back=back,
-        due=due(session),
-        marks=marks,
-        problem=problem,
-        idempotency_key=uuid.uuid4().hex,
-    )
+class Taking(NamedTuple):
+    """A session's attendance being taken: its group, the session, and the page to go ``back``
+    to (the group's page)."""
+
+    group: dict[str, Any]
+    session: dict[str, Any]
+    back: str
+
+
+def recorded_marks(session: dict[str, Any]) -> dict[str, str]:
+    """Present or absent per mentee, as recorded at ``session`` so far."""
+    return {a["menteeId"]: PRESENT if a["present"] else ABSENT for a in session["attendance"]}
+
+
+PAGE = FormPage[Taking](
+    "sessions/attendance.html",
+    lambda taking: {
+        **taking._asdict(),
+        "due": due(taking.session),
+        "idempotency_key": uuid.uuid4().hex,
+    },
+    "marks",
+    lambda taking: recorded_marks(taking.session),
+)
+"""The attendance form, with the marks recorded so far or, after a refusal, as chosen."""
 
 
 async def take(request: Request, group: dict[str, Any], number: str | int, back: str) -> Response:
     """Session ``number``'s attendance form, with the marks recorded so far (GET); or (POST)
     record the session as held (if it is not yet) and the attendance chosen, then go ``back``
     to the group's page; a form with no choice, or a refusal, shows the form again."""
-    session = session_of(group, number)
+    taking = Taking(group, session_of(group, number), back)
     if request.method != "POST":
-        recorded = session["attendance"]
-        marks = {a["menteeId"]: PRESENT if a["present"] else ABSENT for a in recorded}
-        return await _page(request, group, session, back, marks)
+        return await PAGE.show(request, taking)
     marks = chosen_marks(await request.form(), group)
     if not marks:
-        return await _page(request, group, session, back, marks, t("attendance.none_chosen"))
+        return await PAGE.show(request, taking, sent=marks, problem=t("attendance.none_chosen"))
     try:
-        await record(request, group, session, marks)
+        await record(request, group, taking.session, marks)
     except PAGES:
         raise  # the console's own pages: 404, 403, sign in again
     except ApiError as error:
-        return await _page(request, group, session, back, marks, problem_of(error))
-    return redirect_after_post(back, saved(session, marks))
+        return await PAGE.show(request, taking, sent=marks, problem=problem_of(error))
+    return redirect_after_post(back, saved(taking.session, marks))

@@ -19,9 +19,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.console.forms import FORM_ERRORS, form_text, redirect_after_post, submit
+from gateway.console.forms import (
+    FORM_ERRORS,
+    FormPage,
+    form_text,
+    redirect_after_post,
+    show_on_get,
+    submit,
+)
 from gateway.console.graphql_client import ApiError, NotFound, look_up, run
-from gateway.console.outcomes import OUTCOME_FIELDS, incomplete, kind_options
+from gateway.console.outcomes import OUTCOME_FIELDS, incomplete, outcome_form_page
 from gateway.console.pages import (
     add_navigation,
     feature_router,
@@ -83,6 +90,7 @@ async def follow_ups(request: Request) -> Response:
 
 
 async def _follow_up(request: Request, mentee_id: str, cohort_id: str, months: str) -> Any:
+    await require_role(request, "coordinator")
     if months not in CHECKPOINTS:
         raise NotFound()
     variables = {
@@ -93,29 +101,12 @@ async def _follow_up(request: Request, mentee_id: str, cohort_id: str, months: s
     return (await look_up(request, "FollowUp", variables))["followUp"]
 
 
-async def _form(
-    request: Request,
-    follow_up: Any,
-    *,
-    typed: dict[str, str] | None = None,
-    problem: str | None = None,
-) -> Response:
-    return await render(
-        request,
-        "follow_ups/form.html",
-        follow_up=follow_up,
-        months=MONTHS[follow_up["checkpoint"]],
-        kinds=kind_options(),
-        typed=typed or {"occurredOn": date.today().isoformat()},
-        problem=problem,
-    )
-
-
-@router.get("/follow-ups/{mentee_id}/{cohort_id}/{months}")
-async def follow_up_form(request: Request, mentee_id: str, cohort_id: str, months: str) -> Response:
-    """One follow-up: what it found, no change or an outcome."""
-    await require_role(request, "coordinator")
-    return await _form(request, await _follow_up(request, mentee_id, cohort_id, months))
+FORM: FormPage[Any] = outcome_form_page(
+    "follow_ups/form.html",
+    lambda follow_up: {"follow_up": follow_up, "months": MONTHS[follow_up["checkpoint"]]},
+)
+"""One follow-up: what it found, no change or an outcome (the record: ``FollowUp``)."""
+show_on_get(router, "/follow-ups/{mentee_id}/{cohort_id}/{months}", FORM, _follow_up)
 
 
 @router.post("/follow-ups/{mentee_id}/{cohort_id}/{months}")
@@ -123,13 +114,12 @@ async def record_follow_up(
     request: Request, mentee_id: str, cohort_id: str, months: str
 ) -> Response:
     """Record the follow-up as done today, with its outcome or as no change."""
-    await require_role(request, "coordinator")
     follow_up = await _follow_up(request, mentee_id, cohort_id, months)
     form = await request.form()
     typed = {name: form_text(form, name) for name in ("result", *OUTCOME_FIELDS)}
 
     async def again(problem: str) -> Response:
-        return await _form(request, follow_up, typed=typed, problem=problem)
+        return await FORM.show(request, follow_up, sent=typed, problem=problem)
 
     found: dict[str, Any] = {"noChange": True}
     if typed["result"] == AN_OUTCOME:

@@ -6,7 +6,7 @@ redirect, GET), or show the form again with the API's refusal next to it (400, n
         request,
         "ProposalReject",
         {"proposalId": proposal["id"]},
-        again=lambda problem: _proposal_page(request, proposal, problem=problem),
+        again=lambda problem: PROPOSAL_PAGE.show(request, proposal, problem=problem),
         done=lambda _: redirect_after_post(back, t("proposal.rejected")),
     )
 """
@@ -14,14 +14,16 @@ redirect, GET), or show the form again with the API's refusal next to it (400, n
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
+from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from gateway.console.graphql_client import ApiError, NotFound, Refused, SignInRequired, run
-from gateway.console.pages import FLASH_COOKIE, FORM_KEY_FIELD
+from gateway.console.pages import FLASH_COOKIE, FORM_KEY_FIELD, render
 from gateway.console.strings import t
 
 PAGES = (NotFound, Refused, SignInRequired)
@@ -31,6 +33,7 @@ FORM_ERRORS = ("BAD_INPUT", "INVARIANT_VIOLATION")
 
 Again = Callable[[str], Awaitable[Response]]
 """The page of the form again, with the problem (already worded for people) next to it."""
+Record = TypeVar("Record")
 
 
 def form_text(form: Any, name: str) -> str:
@@ -88,3 +91,43 @@ async def submit(
         return await again(problem_of(error))
     answer = done(data)
     return answer if isinstance(answer, Response) else await answer
+
+
+@dataclass(frozen=True)
+class FormPage(Generic[Record]):
+    """A page about one record that holds a form: shown first with the form as ``blank`` fills
+    it, and again after a refusal with what was sent and the problem next to the form.
+
+        PAGE = FormPage("groups/group.html", lambda group: {"group": group}, "values", blank)
+        show_on_get(router, "/groups/{group_id}", PAGE, group_of)  # GET: blank(group)
+        again=lambda problem: PAGE.show(request, group, sent=values, problem=problem)
+    """
+
+    template: str
+    values: Callable[[Record], Mapping[str, Any]]
+    """The page's values, from its record."""
+    kept: str | None = None
+    """The name of the form's values in the template (None: the page keeps none)."""
+    blank: Callable[[Record], Any] = lambda _: {}
+    """The form's values when the page is first shown."""
+
+    async def show(
+        self, request: Request, record: Record, *, sent: Any = None, problem: str | None = None
+    ) -> Response:
+        """The page; after a refusal, with the form's values as ``sent`` and the ``problem``."""
+        values = dict(self.values(record))
+        if self.kept is not None:
+            values[self.kept] = self.blank(record) if sent is None else sent
+        return await render(request, self.template, problem=problem, **values)
+
+
+def show_on_get(
+    router: APIRouter, path: str, page: FormPage[Record], find: Callable[..., Awaitable[Record]]
+) -> None:
+    """Serve ``page`` at ``path`` (GET) about the record ``find`` reads with the address's
+    parameters; ``find`` checks the viewer's role (an unknown id, or another PIN's, is 404)."""
+
+    async def show(request: Request) -> Response:
+        return await page.show(request, await find(request, **request.path_params))
+
+    router.add_api_route(path, show, methods=["GET"])

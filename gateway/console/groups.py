@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.console import attendance
-from gateway.console.forms import form_text, redirect_after_post, submit
+from gateway.console.forms import FormPage, form_text, redirect_after_post, show_on_get, submit
 from gateway.console.graphql_client import look_up, run
 from gateway.console.pages import add_navigation, feature_router, render, require_role
 from gateway.console.strings import t
@@ -44,31 +44,31 @@ async def groups(request: Request) -> Response:
     )
 
 
-async def _cohort_page(request: Request, cohort_id: str, problem: str | None = None) -> Response:
-    data = await look_up(request, "GroupCohort", {"id": cohort_id})
-    return await render(
-        request,
-        "groups/cohort.html",
-        cohort=data["cohort"],
-        groups=[edge["node"] for edge in data["groups"]["edges"]],
-        proposals=data["groupProposals"],
-        seconds=int(PROPOSE_SECONDS),
-        problem=problem,
-    )
-
-
-@router.get("/cohorts/{cohort_id}/groups")
-async def cohort_groups(request: Request, cohort_id: str) -> Response:
-    """A cohort's groups, its proposals, and the form to propose groups."""
+async def _cohort(request: Request, cohort_id: str) -> dict[str, Any]:
     await require_role(request, "coordinator")
-    return await _cohort_page(request, cohort_id)
+    return await look_up(request, "GroupCohort", {"id": cohort_id})
+
+
+COHORT_PAGE = FormPage[dict[str, Any]](
+    "groups/cohort.html",
+    lambda data: {
+        "cohort": data["cohort"],
+        "groups": [edge["node"] for edge in data["groups"]["edges"]],
+        "proposals": data["groupProposals"],
+        "seconds": int(PROPOSE_SECONDS),
+    },
+)
+"""A cohort's groups, its proposals and the form to propose groups (the record: ``GroupCohort``)."""
+show_on_get(router, "/cohorts/{cohort_id}/groups", COHORT_PAGE, _cohort)
 
 
 @router.post("/cohorts/{cohort_id}/groups/propose")
 async def propose(request: Request, cohort_id: str) -> Response:
     """Propose groups from the PIN's mentees in no group; then show the proposal."""
-    await require_role(request, "coordinator")
-    await look_up(request, "GroupCohort", {"id": cohort_id})  # another PIN's id: 404
+    await _cohort(request, cohort_id)  # another PIN's id: 404
+
+    async def again(problem: str) -> Response:
+        return await COHORT_PAGE.show(request, await _cohort(request, cohort_id), problem=problem)
 
     def proposed(data: dict[str, Any]) -> Response:
         proposal = data["proposeGroups"]["proposal"]
@@ -79,7 +79,7 @@ async def propose(request: Request, cohort_id: str) -> Response:
         request,
         "ProposalPropose",
         {"cohortId": cohort_id, "timeLimitSeconds": PROPOSE_SECONDS},
-        again=lambda problem: _cohort_page(request, cohort_id, problem=problem),
+        again=again,
         done=proposed,
     )
 
@@ -107,29 +107,16 @@ async def _proposal(request: Request, proposal_id: str) -> dict[str, Any]:
     return found
 
 
-async def _proposal_page(
-    request: Request,
-    proposal: dict[str, Any],
-    *,
-    chosen: dict[str, str] | None = None,
-    problem: str | None = None,
-) -> Response:
-    return await render(
-        request,
-        "groups/proposal.html",
-        proposal=proposal,
-        people=_people(proposal),
-        chosen=chosen or placement(proposal),
-        out=OUT,
-        problem=problem,
-    )
-
-
-@router.get("/proposals/{proposal_id}")
-async def proposal_page(request: Request, proposal_id: str) -> Response:
-    """A proposal: its groups with why they belong together, who is left out and why, the
-    solver's report; while proposed, the move form and the accept and reject forms."""
-    return await _proposal_page(request, await _proposal(request, proposal_id))
+PROPOSAL_PAGE = FormPage[dict[str, Any]](
+    "groups/proposal.html",
+    lambda proposal: {"proposal": proposal, "people": _people(proposal), "out": OUT},
+    "chosen",
+    placement,
+)
+"""A proposal: its groups with why they belong together, who is left out and why, the
+solver's report; while proposed, the move form (``chosen``: where each mentee is, or is moved)
+and the accept and reject forms."""
+show_on_get(router, "/proposals/{proposal_id}", PROPOSAL_PAGE, _proposal)
 
 
 def moves_of(
@@ -169,7 +156,7 @@ async def move(request: Request, proposal_id: str) -> Response:
     moves, refusal = moves_of(proposal, chosen)
 
     async def again(problem: str) -> Response:
-        return await _proposal_page(request, proposal, chosen=chosen, problem=problem)
+        return await PROPOSAL_PAGE.show(request, proposal, sent=chosen, problem=problem)
 
     if refusal is not None:
         return await again(t("error.form", message=refusal))
@@ -198,7 +185,7 @@ async def accept(request: Request, proposal_id: str) -> Response:
         request,
         "ProposalAccept",
         {"proposalId": proposal["id"]},
-        again=lambda problem: _proposal_page(request, proposal, problem=problem),
+        again=lambda problem: PROPOSAL_PAGE.show(request, proposal, problem=problem),
         done=accepted,
     )
 
@@ -212,7 +199,7 @@ async def reject(request: Request, proposal_id: str) -> Response:
         request,
         "ProposalReject",
         {"proposalId": proposal["id"], "reason": reason},
-        again=lambda problem: _proposal_page(request, proposal, problem=problem),
+        again=lambda problem: PROPOSAL_PAGE.show(request, proposal, problem=problem),
         done=lambda _: redirect_after_post(
             f"/cohorts/{proposal['cohortId']}/groups", t("proposal.rejected")
         ),
@@ -226,26 +213,13 @@ async def group_of(request: Request, group_id: str) -> dict[str, Any]:
     return group
 
 
-async def group_page(
-    request: Request,
-    group: dict[str, Any],
-    *,
-    values: dict[str, str] | None = None,
-    problem: str | None = None,
-) -> Response:
-    """The group's page (also shown again, with ``problem``, by a refused session form)."""
-    return await render(
-        request,
-        "groups/group.html",
-        group=group,
-        sessions=attendance.sessions_shown(group),
-        values=values or {"scheduledOn": "", "agenda": ""},
-        problem=problem,
-    )
-
-
-@router.get("/groups/{group_id}")
-async def group(request: Request, group_id: str) -> Response:
-    """One group: its mentor, mentees and sessions, the forms to schedule a session, mark it
-    held and take attendance, and the calendar download."""
-    return await group_page(request, await group_of(request, group_id))
+GROUP_PAGE = FormPage[dict[str, Any]](
+    "groups/group.html",
+    lambda group: {"group": group, "sessions": attendance.sessions_shown(group)},
+    "values",
+    lambda _: {"scheduledOn": "", "agenda": ""},
+)
+"""One group: its mentor, mentees and sessions, the forms to schedule a session, mark it held
+and take attendance, and the calendar download (also shown again, with the problem, by a
+refused session form)."""
+show_on_get(router, "/groups/{group_id}", GROUP_PAGE, group_of)

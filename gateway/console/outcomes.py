@@ -7,15 +7,25 @@ Outcomes are what funders pay for (a job in the field, a business, a licence, an
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from domain.values import OutcomeKind
-from gateway.console.forms import FORM_ERRORS, form_text, redirect_after_post, submit
+from gateway.console.forms import (
+    FORM_ERRORS,
+    FormPage,
+    Record,
+    form_text,
+    redirect_after_post,
+    show_on_get,
+    submit,
+)
 from gateway.console.graphql_client import look_up
-from gateway.console.pages import feature_router, record_id, render, require_role
+from gateway.console.pages import feature_router, record_id, require_role
 from gateway.console.strings import t
 
 router = feature_router()
@@ -36,30 +46,30 @@ def incomplete(typed: dict[str, str]) -> str | None:
     return None
 
 
-async def _page(
-    request: Request,
-    mentee_id: str,
-    *,
-    typed: dict[str, str] | None = None,
-    problem: str | None = None,
-) -> Response:
-    data = await look_up(request, "OutcomesOfMentee", {"id": record_id(mentee_id)})
-    return await render(
-        request,
-        "outcomes/list.html",
-        mentee=data["mentee"],
-        erased=data["personPrivacy"]["erased"],
-        kinds=kind_options(),
-        typed=typed or {"occurredOn": date.today().isoformat()},
-        problem=problem,
+def outcome_form_page(
+    template: str, values: Callable[[Record], Mapping[str, Any]]
+) -> FormPage[Record]:
+    """A page holding the outcome fields (``outcomes/_fields.html``), with the kinds to choose
+    from and, when first shown, dated today; ``values`` are the page's own."""
+    return FormPage(
+        template,
+        lambda record: {**values(record), "kinds": kind_options()},
+        "typed",
+        lambda _: {"occurredOn": date.today().isoformat()},
     )
 
 
-@router.get("/mentees/{mentee_id}/outcomes")
-async def outcomes(request: Request, mentee_id: str) -> Response:
-    """The mentee's outcomes, and the form to record one."""
+async def _mentee(request: Request, mentee_id: str) -> dict[str, Any]:
     await require_role(request, "coordinator")
-    return await _page(request, mentee_id)
+    return await look_up(request, "OutcomesOfMentee", {"id": record_id(mentee_id)})
+
+
+PAGE: FormPage[dict[str, Any]] = outcome_form_page(
+    "outcomes/list.html",
+    lambda data: {"mentee": data["mentee"], "erased": data["personPrivacy"]["erased"]},
+)
+"""The mentee's outcomes and the form to record one (the record: ``OutcomesOfMentee``)."""
+show_on_get(router, "/mentees/{mentee_id}/outcomes", PAGE, _mentee)
 
 
 @router.post("/mentees/{mentee_id}/outcomes")
@@ -71,7 +81,7 @@ async def record_outcome(request: Request, mentee_id: str) -> Response:
     typed = {name: form_text(form, name) for name in OUTCOME_FIELDS}
 
     async def again(problem: str) -> Response:
-        return await _page(request, ident, typed=typed, problem=problem)
+        return await PAGE.show(request, await _mentee(request, ident), sent=typed, problem=problem)
 
     problem = incomplete(typed)
     if problem is not None:

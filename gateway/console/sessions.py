@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from gateway.console import attendance
 from gateway.console.forms import form_text, redirect_after_post, submit
-from gateway.console.groups import group_of, group_page
+from gateway.console.groups import GROUP_PAGE, group_of
 from gateway.console.pages import feature_router
 from gateway.console.strings import t
 
@@ -30,7 +30,7 @@ async def schedule(request: Request, group_id: str) -> Response:
     values = {name: form_text(form, name) for name in ("scheduledOn", "agenda")}
 
     async def again(problem: str) -> Response:
-        return await group_page(request, group, values=values, problem=problem)
+        return await GROUP_PAGE.show(request, group, sent=values, problem=problem)
 
     def scheduled(data: dict[str, Any]) -> Response:
         number = max(s["number"] for s in data["scheduleSession"]["group"]["sessions"])
@@ -57,7 +57,7 @@ async def held(request: Request, group_id: str, number: str) -> Response:
         request,
         "SessionHeld",
         {"groupId": group["id"], "number": session["number"]},
-        again=lambda problem: group_page(request, group, problem=problem),
+        again=lambda problem: GROUP_PAGE.show(request, group, problem=problem),
         done=lambda _: redirect_after_post(
             f"/groups/{group['id']}", t("sessions.held_saved", number=session["number"])
         ),
