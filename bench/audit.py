@@ -43,7 +43,7 @@ from domain.audit.records import GLOBAL_TREE
 from domain.pin import pin_id_for
 from gateway.audit.trail import AuditTrail
 from gateway.bootstrap import audit_trail
-from services.audit_records import records_after
+from services.audit.records import records_after
 from services.settings import Settings
 from services.store import MentoringStore, build_store
 

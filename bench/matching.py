@@ -45,7 +45,7 @@ from domain.people import Mentee, Mentor
 from domain.pin import Pin, pin_id_for
 from domain.values import EnglishLevel, LicenceStatus
 from gateway.bootstrap import build_platform
-from projections.matching_queries import ReadModelCandidates
+from projections.matching.queries import ReadModelCandidates
 from services.context import Role, TenantContext
 from services.matching.commands import ProposeGroups
 from services.matching.greedy import greedy_groups

@@ -16,7 +16,7 @@ import jwt
 from domain.pin import pin_id_for
 from projections import queries as q
 from projections.database import ReadModels
-from projections.privacy_queries import privacy_of
+from projections.privacy.queries import privacy_of
 from services.access import parse_key, secret_hash
 from services.context import Role, TenantContext
 from services.settings import Settings

@@ -18,21 +18,21 @@ from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from gateway.access_schema import AccessMutation, AccessQuery
-from gateway.activity_schema import ActivitySubscription
-from gateway.audit_schema import AuditMutation, AuditQuery
+from gateway.api.access import AccessMutation, AccessQuery
+from gateway.api.activity import ActivitySubscription
+from gateway.api.audit import AuditMutation, AuditQuery
+from gateway.api.follow_ups import FollowUpMutation, FollowUpQuery
+from gateway.api.imports import ImportMutation
+from gateway.api.matching import MatchingMutation, MatchingQuery
+from gateway.api.privacy import PrivacyMutation, PrivacyQuery
+from gateway.api.statistics import StatisticsMutation, StatisticsQuery
+from gateway.api.tenant_mutations import TenantMutation
+from gateway.api.tenant_queries import TenantQuery
 from gateway.document_limits import document_limits
 from gateway.errors import code_errors
-from gateway.follow_up_schema import FollowUpMutation, FollowUpQuery
-from gateway.import_schema import ImportMutation
-from gateway.matching_schema import MatchingMutation, MatchingQuery
 from gateway.planned_reads import planned_reads
-from gateway.privacy_schema import PrivacyMutation, PrivacyQuery
 from gateway.protection import cost_limit, persisted_queries_only
 from gateway.result_cache import result_cache
-from gateway.statistics_schema import StatisticsMutation, StatisticsQuery
-from gateway.tenant_mutations import TenantMutation
-from gateway.tenant_queries import TenantQuery
 
 MAX_DEPTH = 8
 MAX_ALIASES = 30

@@ -19,7 +19,7 @@ from prometheus_client import Counter, Gauge
 from domain.envelope import EventEnvelope
 from projections.database import Executor, ReadModels
 from projections.handling import FoldFn, Handler, Handling
-from projections.personal import OpenPersonal, opened
+from projections.privacy.personal import OpenPersonal, opened
 from projections.tracking import Tracking
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ A declaration names the table, its key and its columns (eventsourcing's examples
 statement next to the table it serves). A column takes the event's payload field of the same
 name unless the declaration says otherwise: ``tenant_id`` is the event's PIN, ``seq`` its
 store position and ``id`` its aggregate, unless ``sources`` maps them elsewhere; ``personal``
-columns hold the opened text of a sealed field (``projections.personal.opened``), ``json``
+columns hold the opened text of a sealed field (``projections.privacy.personal.opened``), ``json``
 columns a payload list as JSON; ``defaults`` are left to the database on insert (the values a
 rebuild's fold gives them). From that come the live INSERT, UPDATE and DELETE statements and
 the rows of a rebuild (``projections.rebuild_fold.Fold``), in the columns' order.

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from domain.envelope import EventEnvelope
 from projections.database import RebuildableReadModels
 from projections.handling import FoldFn
-from projections.personal import OpenPersonal
+from projections.privacy.personal import OpenPersonal
 from projections.rebuild_fold import COLUMNS, STATS_COLUMNS, Fold
 from projections.tenant_views import TenantViews
 from projections.tracking import FLOOR

@@ -17,7 +17,7 @@ from typing import Any
 from domain.envelope import EventEnvelope
 from projections.engine import PoisonEvent
 from projections.handling import FoldFn
-from projections.personal import OpenPersonal, opened
+from projections.privacy.personal import OpenPersonal, opened
 from projections.tenant_tables import ActivityFeed, MentoringGroups
 from projections.tenant_views import TABLES, TenantViews
 

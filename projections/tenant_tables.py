@@ -88,7 +88,7 @@ class NetworkCohorts(ReadModel):
     appended = True
 
 
-# The people's erasure and consents (``projections.privacy_views``) change the last columns.
+# The people's erasure and consents (``projections.privacy.views``) change the last columns.
 PEOPLE_DEFAULTS = {"erased_at": None, "consents": "{}"}
 
 

@@ -8,8 +8,6 @@ modules); the engine that applies them exactly once is ``projections.engine``.
 from __future__ import annotations
 
 from projections import follow_up_views as follow_ups
-from projections import matching_views as matching
-from projections import privacy_views as privacy
 from projections import programme_counts as counts
 from projections.database import ReadModels
 from projections.engine import LAG_EVENTS as LAG_EVENTS
@@ -20,7 +18,9 @@ from projections.engine import bump_versions as bump_versions
 from projections.events import ApiKey, Cohort, Group, Mentee, Mentor, Person, Pin, SharedActivity
 from projections.facts import Facts
 from projections.handling import Handling, Policy, compose, each
-from projections.personal import OpenPersonal
+from projections.matching import views as matching
+from projections.privacy import views as privacy
+from projections.privacy.personal import OpenPersonal
 from projections.read_model import Add, ReadModel, constant
 from projections.tenant_tables import (
     ActivityFeed,

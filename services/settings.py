@@ -175,7 +175,7 @@ class Settings(BaseSettings):
         """Why a production process using ``uses`` may not start: one clause per variable.
 
         Empty outside production. In production no secret may come from a default, since the
-        defaults are public (this file, ``services.key_encryption_keys``).
+        defaults are public (this file, ``services.privacy.key_encryption_keys``).
         """
         if self.environment != Environment.PRODUCTION:
             return []

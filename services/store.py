@@ -34,8 +34,8 @@ from domain.envelope import EventEnvelope
 from domain.privacy import PersonErased
 from domain.values import PersonalData
 from services.errors import ServiceError
-from services.person_keys import KeyUnavailable, PersonKeys, build_person_keys
-from services.personal_data import PersonalDataCipher, SealedPersonalData
+from services.privacy.person_keys import KeyUnavailable, PersonKeys, build_person_keys
+from services.privacy.personal_data import PersonalDataCipher, SealedPersonalData
 from services.settings import Settings, postgres_env
 from services.stored_envelopes import StoredEnvelopes
 

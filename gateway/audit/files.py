@@ -30,8 +30,8 @@ from gateway.audit.report_files import signed_report
 from gateway.audit.trail import AuditTrail
 from projections.audit.funder_report import report_document
 from projections.audit.programme_facts import gather
-from services.audit_records import OfflineDecoder, records_after
-from services.audit_signing import now_utc, parse_public_key, verify_signature
+from services.audit.records import OfflineDecoder, records_after
+from services.audit.signing import now_utc, parse_public_key, verify_signature
 
 EVENTS, CHECKPOINTS, PUBLIC_KEY, MANIFEST = (
     "events.jsonl",

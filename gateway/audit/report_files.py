@@ -1,6 +1,6 @@
 """The report signature in ``mentoring audit verify --report``: a report file may carry the
 platform's Ed25519 signature over ``funder report``, a newline, then the report's canonical JSON
-(``services.audit_signing.report_statement``), made with the checkpoint key.
+(``services.audit.signing.report_statement``), made with the checkpoint key.
 
 A report file is one of:
 
@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from services.audit_signing import verify_report_signature
+from services.audit.signing import verify_report_signature
 
 CHECK = "report signature"
 

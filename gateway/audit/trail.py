@@ -24,8 +24,8 @@ from projections.audit.funder_report import REPORT_FORMAT, report_document
 from projections.audit.log import AuditLog
 from projections.audit.programme_facts import gather
 from projections.database import ReadModels
-from services.audit_records import envelopes_after, records_after
-from services.audit_signing import CheckpointSigner, load_signer, now_utc
+from services.audit.records import envelopes_after, records_after
+from services.audit.signing import CheckpointSigner, load_signer, now_utc
 from services.polling import Polling
 from services.settings import Settings
 from services.store import MentoringStore

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from gateway.audit.trail import AuditTrail
     from gateway.tenant_versions import TenantVersions
     from projections.database import ReadModels, RebuildableReadModels
-    from projections.personal import OpenPersonal
+    from projections.privacy.personal import OpenPersonal
     from projections.tenant_views import TenantViews
     from services.group_lag import GroupLag, PartitionLag
     from services.relay import Relay

@@ -69,8 +69,8 @@ def kafka_relay(
 def projection(settings: Settings) -> Iterator[TenantViews]:
     """The tenant projection as a projector process builds it: the read models, and the key
     store that opens personal fields to fill them; both closed afterwards."""
-    from services.person_keys import build_person_keys
-    from services.personal_data import PersonalDataCipher
+    from services.privacy.person_keys import build_person_keys
+    from services.privacy.personal_data import PersonalDataCipher
 
     models = read_models(settings)
     keys = build_person_keys(settings)

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
     from domain.envelope import EventEnvelope
     from projections.database import RebuildableReadModels
-    from projections.personal import OpenPersonal
-    from services.person_keys import KeyRecord
+    from projections.privacy.personal import OpenPersonal
+    from services.privacy.person_keys import KeyRecord
     from services.settings import Settings
     from services.store import MentoringStore
 
@@ -32,7 +32,7 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})  # JSON values that ho
 
 def _sealed(value: Any) -> Iterator[Mapping[str, Any]]:
     """The sealed personal fields inside an event's payload value."""
-    from projections.personal import is_sealed
+    from projections.privacy.personal import is_sealed
 
     if is_sealed(value):
         yield value
@@ -47,7 +47,7 @@ def _sealed(value: Any) -> Iterator[Mapping[str, Any]]:
 class PageKeyTable:
     """The key store as a rebuild reads it: the keys of a page's people in one statement.
 
-    A ``services.person_keys.KeyTable`` for reading only. ``prefetch`` reads the rows of
+    A ``services.privacy.person_keys.KeyTable`` for reading only. ``prefetch`` reads the rows of
     every person with a sealed field in a page of events (while the page before is applied);
     ``get`` answers from the last two pages, and reads one row for anyone else.
     """
@@ -73,7 +73,7 @@ class PageKeyTable:
         self._pages: tuple[dict[UUID, KeyRecord], ...] = ({}, {})
 
     def _fetch(self, subjects: Iterable[UUID]) -> dict[UUID, KeyRecord]:
-        from services.person_keys import key_record
+        from services.privacy.person_keys import key_record
 
         wanted = [str(subject) for subject in subjects]
         columns = "subject_id, tenant_id, kek_id, wrapped_key, created_at, destroyed_at"
@@ -173,9 +173,9 @@ def rebuild_source(
     """What a rebuild reads: (``read_after``: envelopes after a position, built from the
     stored JSON; the opener of their personal fields, with each page's keys read in one
     statement; ``close``)."""
-    from services.key_encryption_keys import key_encryption_keys
-    from services.person_keys import PersonKeys
-    from services.personal_data import PersonalDataCipher
+    from services.privacy.key_encryption_keys import key_encryption_keys
+    from services.privacy.person_keys import PersonKeys
+    from services.privacy.personal_data import PersonalDataCipher
 
     table = PageKeyTable(settings)
     opener = PersonalDataCipher(PersonKeys(table, key_encryption_keys(settings))).text

@@ -51,7 +51,7 @@ def _trail(*, signs: bool) -> Iterator[AuditTrail]:
     settings = startup.settings(*uses)
     from gateway.audit.trail import LogRewritten
     from gateway.bootstrap import audit_trail
-    from services.audit_signing import SigningKeyError
+    from services.audit.signing import SigningKeyError
 
     with audit_trail(settings) as trail:
         try:
@@ -177,7 +177,7 @@ def verify_command(
 ) -> None:
     """Verify offline, from files only; exit 1 and name the first mismatch if any check fails."""
     from gateway.audit.files import verify
-    from services.audit_signing import parse_public_key
+    from services.audit.signing import parse_public_key
 
     key = parse_public_key(public_key.read_text()) if public_key else None
     verifier = verify(

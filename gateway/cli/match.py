@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from domain.matching.profiles import Weights
     from gateway.bootstrap import Platform
-    from projections.matching_queries import ProposalRow
+    from projections.matching.queries import ProposalRow
     from services.use_cases import Changed
 
 match_app = typer.Typer(
@@ -107,7 +107,7 @@ def _run(
 
 
 def _read(platform: Platform, caller: TenantContext, ident: str) -> ProposalRow:
-    from projections import matching_queries as mq
+    from projections.matching import queries as mq
 
     with platform.read_models.reading(str(caller.tenant_id)) as conn:
         row = mq.proposal(conn, str(caller.tenant_id), ident)
@@ -118,7 +118,7 @@ def _read(platform: Platform, caller: TenantContext, ident: str) -> ProposalRow:
 
 def _names(platform: Platform, caller: TenantContext, row: ProposalRow) -> dict[str, str]:
     from domain.matching.explanations import Evaluation
-    from projections import matching_queries as mq
+    from projections.matching import queries as mq
 
     evaluation = Evaluation.from_dict(row.result)
     ids = {str(g.mentor_id) for g in evaluation.groups}
@@ -202,7 +202,7 @@ def propose(
 ) -> None:
     """Propose groups for a cohort from the PIN's mentees in no group (nothing is formed)."""
     from domain.matching.profiles import KeptApart, Pinned
-    from projections import matching_queries as mq
+    from projections.matching import queries as mq
     from services.matching import commands as mc
     from services.matching import use_cases as mu
 
@@ -248,7 +248,7 @@ def list_proposals(
     from rich.table import Table
 
     from domain.matching.explanations import Evaluation
-    from projections import matching_queries as mq
+    from projections.matching import queries as mq
 
     with _session(tenant) as (platform, caller):
         with platform.read_models.reading(str(caller.tenant_id)) as conn:

@@ -47,7 +47,7 @@ def _coordinator(tenant: str) -> TenantContext:
 
 
 def _erase(kind: str, person: str, tenant: str) -> None:
-    from services import privacy_use_cases as pu
+    from services.privacy import use_cases as pu
 
     with startup.platform() as platform:
         use_case = pu.erase_mentee if kind == "mentee" else pu.erase_mentor
@@ -76,8 +76,8 @@ def export(
     ] = None,
 ) -> None:
     """Access export: everything held about one person of your PIN, as JSON."""
-    from projections import privacy_queries as pq
-    from services import privacy_use_cases as pu
+    from projections.privacy import queries as pq
+    from services.privacy import use_cases as pu
 
     with startup.platform() as platform:
         caller, ident = _coordinator(tenant), _id(person)
@@ -105,7 +105,7 @@ def retention(
     """Erase the people whose last programme activity is older than the period (idempotent)."""
     from domain.errors import InvalidValue
     from domain.pin import pin_id_for
-    from services.retention import cutoff, erase_all, parse_period, programme_activity
+    from services.privacy.retention import cutoff, erase_all, parse_period, programme_activity
 
     try:
         parse_period(older_than)

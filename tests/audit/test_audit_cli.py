@@ -20,8 +20,8 @@ from gateway.bootstrap import Platform
 from gateway.cli import app
 from services import commands as c
 from services import use_cases as uc
-from services.audit_records import records_after
-from services.audit_signing import SigningKeyError, load_signer
+from services.audit.records import records_after
+from services.audit.signing import SigningKeyError, load_signer
 from services.demo import seed_demo
 from services.settings import Settings
 from tests.audit.conftest import DEMO_DAY, audit_of

@@ -12,7 +12,7 @@ from domain.audit.merkle import verify_consistency, verify_inclusion
 from domain.pin import pin_id_for
 from gateway.bootstrap import Platform
 from projections import queries as q
-from services.audit_records import records_after
+from services.audit.records import records_after
 from services.context import Role
 from tests.audit.conftest import audit_of
 from tests.conftest import GraphQLClient

@@ -8,7 +8,7 @@ from domain.audit.merkle import MemoryTree, verify_consistency, verify_inclusion
 from domain.audit.records import GLOBAL_TREE, EventRecord
 from gateway.bootstrap import Platform
 from projections.audit.log import AuditLog
-from services.audit_records import records_after
+from services.audit.records import records_after
 from tests.audit.conftest import audit_of, forget_audit_log
 
 TENANTS = ("tenant-a", "tenant-b", "tenant-c")

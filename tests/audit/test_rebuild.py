@@ -7,7 +7,7 @@ from gateway.bootstrap import Platform
 from projections.audit.carry_over import carry_over_audit_log
 from projections.database import PostgresReadModels, SQLiteReadModels
 from projections.rebuild import rebuild_tenant_views
-from services.audit_records import envelopes_after
+from services.audit.records import envelopes_after
 from tests.audit.conftest import audit_of
 
 

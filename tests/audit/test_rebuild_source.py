@@ -8,7 +8,7 @@ from gateway.bootstrap.rebuild import rebuild_source
 from projections.audit.carry_over import carry_over_audit_log
 from projections.database import PostgresReadModels, SQLiteReadModels
 from projections.rebuild import rebuild_tenant_views
-from services.privacy_use_cases import ErasePerson, erase_mentee
+from services.privacy.use_cases import ErasePerson, erase_mentee
 from tests.projections.test_rebuild_equals_live import snapshot
 from tests.services.conftest import build
 

@@ -18,7 +18,7 @@ from gateway.bootstrap import Platform
 from gateway.cli import app
 from services import commands as c
 from services import use_cases as uc
-from services.audit_records import records_after
+from services.audit.records import records_after
 from services.settings import Settings
 from tests.audit.conftest import (
     audit_of,

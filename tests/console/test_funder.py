@@ -27,7 +27,7 @@ from gateway.app import create_app
 from gateway.bootstrap import build_platform
 from gateway.console.funder import OUTCOMES
 from projections.audit.funder_report import rows
-from services.audit_signing import verify_report_signature
+from services.audit.signing import verify_report_signature
 from services.context import Role
 from services.demo import seed_demo
 from services.settings import Settings

@@ -32,7 +32,7 @@ from gateway.types import encode_cursor
 from services import commands as c
 from services import use_cases as uc
 from services.context import Role, TenantContext
-from services.privacy_use_cases import ErasePerson, erase_mentee
+from services.privacy.use_cases import ErasePerson, erase_mentee
 from services.settings import Settings
 from tests.conftest import fresh_database, require_service
 

@@ -157,7 +157,7 @@ def test_a_rebuild_moves_every_pins_version_read_from_the_read_models(platform: 
     cached before it may be served after it, although the rebuilt tables hold the same rows."""
     from projections.database import PostgresReadModels, SQLiteReadModels
     from projections.rebuild import rebuild_tenant_views
-    from services.audit_records import envelopes_after
+    from services.audit.records import envelopes_after
 
     world(platform)
     projected(platform)

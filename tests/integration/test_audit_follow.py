@@ -7,7 +7,7 @@ import signal
 import psycopg
 
 from domain.audit.merkle import MemoryTree
-from services.audit_records import records_after
+from services.audit.records import records_after
 from services.store import MentoringStore
 from tests.integration.conftest import ProductionPath, seed_groups, wait_until
 

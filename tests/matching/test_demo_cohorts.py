@@ -19,7 +19,7 @@ from domain.pin import pin_id_for
 from domain.proposal import GroupProposal
 from domain.values import EnglishLevel
 from gateway.bootstrap import Platform, build_platform
-from projections.matching_queries import ReadModelCandidates
+from projections.matching.queries import ReadModelCandidates
 from services import commands as c
 from services import use_cases as uc
 from services.context import Role, TenantContext

@@ -14,7 +14,7 @@ from domain.matching.profiles import KeptApart, Pinned
 from domain.people import Mentee
 from domain.proposal import GroupProposal, Move, ProposalState
 from gateway.bootstrap import Platform
-from projections.matching_queries import ReadModelCandidates, proposals
+from projections.matching.queries import ReadModelCandidates, proposals
 from services import commands as c
 from services import use_cases as uc
 from services.context import Role, TenantContext

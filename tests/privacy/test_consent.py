@@ -11,13 +11,13 @@ from domain.cohort import Cohort
 from domain.privacy import Purpose
 from domain.values import EnglishLevel
 from gateway.bootstrap import Platform
-from projections.matching_queries import ReadModelCandidates
+from projections.matching.queries import ReadModelCandidates
 from services import commands as c
 from services import use_cases as uc
 from services.context import Role
 from services.matching.commands import ProposeGroups
 from services.matching.use_cases import matching_problem
-from services.privacy_use_cases import ErasePerson, RecordConsent, erase_mentee, record_consent
+from services.privacy.use_cases import ErasePerson, RecordConsent, erase_mentee, record_consent
 from tests.conftest import GraphQLClient
 from tests.e2e.conftest import ENROL_MENTEE, PinProgramme, build_programme
 from tests.services.conftest import build

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from domain.privacy import ERASED
-from services.privacy_use_cases import ErasePerson, erase_mentee
+from services.privacy.use_cases import ErasePerson, erase_mentee
 from services.settings import Settings
 from services.store import build_store
 from tests.conftest import fresh_database, require_service

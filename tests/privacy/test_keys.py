@@ -21,13 +21,13 @@ from projections.database import open_read_models
 from projections.tenant_views import PoisonEvent, TenantViews
 from services import commands as c
 from services import use_cases as uc
-from services.key_encryption_keys import (
+from services.privacy.key_encryption_keys import (
     KeyConfigurationError,
     key_encryption_keys,
     parse_key_encryption_keys,
 )
-from services.person_keys import KeyUnavailable
-from services.privacy_use_cases import ErasePerson, erase_mentee
+from services.privacy.person_keys import KeyUnavailable
+from services.privacy.use_cases import ErasePerson, erase_mentee
 from services.settings import Settings
 from services.store import MentoringStore, build_store
 from tests.privacy.conftest import Enrolled, found_in, pg_dump

@@ -13,7 +13,7 @@ from domain.envelope import EventEnvelope
 from domain.errors import InvalidValue
 from gateway.bootstrap import Platform
 from gateway.cli import app
-from services.retention import ProgrammeActivity, cutoff
+from services.privacy.retention import ProgrammeActivity, cutoff
 from services.settings import Settings
 from tests.privacy.conftest import Enrolled, caught_up, enrol_unique_mentee, where_found
 

@@ -8,10 +8,12 @@ import pytest
 from eventsourcing.domain import event
 
 from domain.base import TenantAggregate
-from projections import follow_up_views, matching_views, privacy_views
+from projections import follow_up_views
 from projections.events import Cohort, Group, Mentee, Person, Pin
 from projections.facts import Facts
 from projections.handling import PolicyError, compose, domain_events, event_type
+from projections.matching import views as matching_views
+from projections.privacy import views as privacy_views
 from projections.tenant_views import IGNORED, policy, tenant_views_table
 
 

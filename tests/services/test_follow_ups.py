@@ -14,9 +14,9 @@ from gateway.bootstrap import Platform
 from projections import follow_up_queries as fq
 from services import commands as c
 from services import follow_up_use_cases as fu
-from services import privacy_use_cases as pu
 from services.context import Role, TenantContext
 from services.errors import Forbidden, NotFound
+from services.privacy import use_cases as pu
 from tests.services.conftest import Programme
 
 THREE, SIX = date(2024, 7, 30), date(2024, 10, 30)

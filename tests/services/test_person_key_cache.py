@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from services import person_keys as pk
-from services.key_encryption_keys import ConfiguredKeyEncryptionKeys
+from services.privacy import person_keys as pk
+from services.privacy.key_encryption_keys import ConfiguredKeyEncryptionKeys
 
 
 def test_the_key_cache_is_bounded_and_keeps_the_most_recent(

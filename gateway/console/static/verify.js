@@ -3,7 +3,7 @@
  * Two signatures, both by the platform's audit key, are checked against the key the funder
  * holds (pasted as base64, hex or PEM; never taken from the page):
  *  - the checkpoint's: Ed25519 over the checkpoint note the report names, line by line
- *    origin, tree size, base64 root hash, "time " and the UTC time (services/audit_signing.py);
+ *    origin, tree size, base64 root hash, "time " and the UTC time (services/audit/signing.py);
  *  - the report's: Ed25519 over "funder report\n" and the report as canonical JSON (sorted
  *    keys, ", " and ": " separators, non-ASCII escaped: Python's json.dumps(sort_keys=True)).
  * Any changed figure, size or root makes one of them fail. Runs in Node too (tests).

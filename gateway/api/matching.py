@@ -1,6 +1,6 @@
 """GraphQL of group formation: propose groups for a cohort, review, edit, accept or reject.
 
-Coordinators only. The proposals' view is in ``gateway.matching_types``.
+Coordinators only. The proposals' view is in ``gateway.api.matching_types``.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import strawberry
 
 from domain.matching.profiles import KeptApart, Pinned, Weights
 from domain.proposal import Move, ProposalState
+from gateway.api.matching_types import GroupProposal, groups_formed, read_proposals
 from gateway.errors import BadInputError
 from gateway.extensions import ConsistentWith
-from gateway.matching_types import GroupProposal, groups_formed, read_proposals
 from gateway.permissions import Coordinators
 from gateway.resolvers import read_own, run_use_case
 from gateway.types import Ctx, Group, optional_id, parse_id
-from projections import matching_queries as mq
+from projections.matching import queries as mq
 from services.matching import commands as mc
 from services.matching import use_cases as mu
 from services.matching.solver import DEFAULT_TIME_LIMIT

@@ -17,8 +17,8 @@ from domain.matching.profiles import Criterion, Weights
 from domain.proposal import ProposalState, SolverReport, group_name
 from gateway.conversion import FromRow
 from gateway.types import Cohort, Ctx, Group
-from projections import matching_queries as mq
 from projections import queries as q
+from projections.matching import queries as mq
 
 for _vocabulary in (ProposalState, UnplacedReason):
     strawberry.enum(_vocabulary)

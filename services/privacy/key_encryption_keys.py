@@ -4,7 +4,7 @@
 to base64 of 32 bytes, or the path of a file holding it); any other PIN's KEK is derived with
 HKDF-SHA256 from ``MENTORING_KEY_ENCRYPTION_MASTER_KEY``, or, unset, from a public development
 master (which protects nothing, so production refuses it: a PIN without a key of its own has
-none there). A KEK wraps the data keys of its PIN's people (``services.person_keys``) and
+none there). A KEK wraps the data keys of its PIN's people (``services.privacy.person_keys``) and
 never touches the database.
 """
 

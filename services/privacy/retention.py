@@ -22,7 +22,7 @@ from uuid import UUID
 from domain.envelope import EventEnvelope
 from domain.errors import InvalidValue
 from services.context import Role, TenantContext
-from services.privacy_use_cases import ErasePerson, erase_mentee, erase_mentor
+from services.privacy.use_cases import ErasePerson, erase_mentee, erase_mentor
 from services.store import MentoringStore
 
 RETENTION_ACTOR = "retention-policy"

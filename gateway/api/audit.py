@@ -28,7 +28,7 @@ from gateway.permissions import ProofReaders, ReportReaders
 from gateway.types import Ctx
 from projections import queries as q
 from projections.audit.rows import UnknownTreeSize
-from services.audit_signing import CheckpointSigner, SigningKeyError
+from services.audit.signing import CheckpointSigner, SigningKeyError
 from services.context import Role
 from services.errors import BadInput, Forbidden, NotFound
 

@@ -19,7 +19,7 @@ from domain.privacy import Purpose
 from domain.values import PersonalData
 from services.context import Role, TenantContext
 from services.errors import Forbidden
-from services.person_keys import KeyUnavailable, PersonKeys
+from services.privacy.person_keys import KeyUnavailable, PersonKeys
 from services.store import MentoringStore, to_json_value
 from services.use_cases import Changed, load, own_person, save, use_case
 

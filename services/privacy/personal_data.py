@@ -3,7 +3,7 @@
 A ``PersonalData`` value is stored (and published on the bus) as ``SealedPersonalData``: the
 subject's id and ``base64(version || nonce || AES-GCM(value))``, authenticated with the subject's
 id, so a ciphertext cannot be passed off as another person's. Opening it needs the subject's
-data key (``services.person_keys``); once that key is destroyed, every personal field of the
+data key (``services.privacy.person_keys``); once that key is destroyed, every personal field of the
 person opens as ``domain.privacy.ERASED``, so their events still load.
 """
 
@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.privacy import ERASED, PersonErased
 from domain.values import PersonalData
-from services.key_encryption_keys import NONCE_BYTES
-from services.person_keys import KeyUnavailable, PersonKeys
+from services.privacy.key_encryption_keys import NONCE_BYTES
+from services.privacy.person_keys import KeyUnavailable, PersonKeys
 
 FORMAT = b"\x01"
 

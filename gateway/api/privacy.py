@@ -22,8 +22,8 @@ from gateway.conversion import FromRow
 from gateway.permissions import Coordinators
 from gateway.resolvers import found, run_use_case
 from gateway.types import Ctx, parse_id
-from projections import privacy_queries as pq
-from services import privacy_use_cases as pu
+from projections.privacy import queries as pq
+from services.privacy import use_cases as pu
 
 strawberry.enum(Purpose, name="ConsentPurpose")
 

@@ -4,7 +4,7 @@ The key store is the table ``person_keys`` in the event store's own database (th
 when embedded, PostgreSQL otherwise), so the ciphertext and the keys that open it are backed
 up and restored together. A row holds the data key wrapped (AES-GCM) by the key-encryption key
 (KEK) of the person's PIN; the KEKs never touch the database. They come from configuration
-(``services.key_encryption_keys``; a KMS could implement the same calls).
+(``services.privacy.key_encryption_keys``; a KMS could implement the same calls).
 
 Erasure destroys a key: the wrapped key is deleted and the row stays as a tombstone, so a late
 event can never give the erased person a new key. SQLite is told to overwrite deleted bytes
@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.privacy import PersonErased
 from services.errors import ServiceError
-from services.key_encryption_keys import (
+from services.privacy.key_encryption_keys import (
     KEY_BYTES,
     KeyEncryptionKeys,
     key_encryption_keys,

@@ -1,0 +1,1 @@
+"""The GraphQL API, one module per capability, composed in ``gateway.schema``."""

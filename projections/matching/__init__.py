@@ -1,0 +1,1 @@
+"""Group proposals in the read models."""

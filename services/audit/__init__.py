@@ -1,0 +1,1 @@
+"""The audit trail's records and signing keys (ADR 0004)."""

@@ -1,0 +1,1 @@
+"""Privacy: consent, erasure, per-person keys, retention (ADR 0005)."""
