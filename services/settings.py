@@ -5,7 +5,6 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, ValidationError
@@ -46,130 +45,172 @@ class OnPoison(StrEnum):
     DEAD_LETTER = "dead-letter"
 
 
-AtLeastOne = Annotated[int, Field(ge=1)]
-"""A count or a size (or whole seconds): 1 or more."""
-NonNegative = Annotated[int, Field(ge=0)]
-"""0 or more (of connections, entries or seconds)."""
-Seconds = Annotated[float, Field(gt=0)]
-"""A duration: more than 0 seconds."""
-SecondsOrZero = Annotated[float, Field(ge=0)]
-"""A duration or an interval in seconds, where 0 means none (as the setting says)."""
-
-
 class Settings(BaseSettings):
-    # One field a variable; the docstring under a field is its description.
-    model_config = SettingsConfigDict(
-        env_prefix="MENTORING_", frozen=True, use_attribute_docstrings=True
-    )
+    model_config = SettingsConfigDict(env_prefix="MENTORING_", frozen=True)
 
-    database_url: str = "sqlite:///.mentoring/events.db"
-    """Event store: sqlite:///PATH (embedded default) or postgresql://USER:PASSWORD@HOST:PORT/DB"""
-    read_database_url: str | None = None
-    """Read models. Default: readmodels.db next to a SQLite event store, or the event store's
-    PostgreSQL database"""
-    read_schema: str = "readmodels"
-    """PostgreSQL schema of the read models"""
-    postgres_pool_size: AtLeastOne = 5
-    """Connections kept open per pool"""
-    postgres_max_overflow: NonNegative = 10
-    """Extra connections under load"""
-    postgres_connect_timeout: AtLeastOne = 3
-    """Seconds to connect, or to wait for a pooled connection"""
-    postgres_lock_timeout: NonNegative = 5
-    """Seconds to wait for a lock"""
-    kafka_bootstrap_servers: str | None = None
-    """host:port,... of Kafka; unset = the in-process bus"""
-    kafka_topic: str = "mentoring.events.v1"
-    """Topic of domain events"""
-    kafka_topic_partitions: AtLeastOne = 6
-    """Partitions when creating the topic"""
-    kafka_replication_factor: AtLeastOne = 1
-    """Replicas when creating the topic"""
-    kafka_consumer_group: str = "mentoring-projections"
-    """Projector group id"""
-    projection_batch_size: AtLeastOne = 500
-    """Most messages a projector applies per transaction"""
-    projection_stall_seconds: Seconds = 30.0
-    """A Kafka partition with lag whose committed offset has not moved for this long is stalled:
-    /readyz answers 503"""
-    projection_on_poison: OnPoison = OnPoison.STOP
-    """stop, or dead-letter: skip the event into a table"""
-    metrics_port: int | None = Field(default=None, ge=0, le=65535)
-    """/metrics of relay and projector. Unset: each role's own port (relay 9811, projector 9812), or
-    any free one when another process on the host has it; 0: any free one"""
-    max_request_bytes: int = Field(default=64 * 1024, ge=1024)
-    """Largest request body the gateway accepts"""
-    request_timeout: Seconds = 15.0
-    """Seconds before a request stops"""
-    max_query_cost: AtLeastOne = 20_000
-    """Most items (fields x list sizes) a query may ask for"""
-    persisted_queries_file: str | None = None
-    """Allow-list mode: a JSON list of the only documents (or their SHA-256) to run"""
-    result_cache_size: NonNegative = 2048
-    """Query results kept until the read models change (0: off)"""
-    statistics_threshold: AtLeastOne = 10
-    """Counts below this are suppressed in cross-PIN statistics"""
-    statistics_release_interval: SecondsOrZero = 86_400.0
-    """Seconds between releases of the public statistics (with the audit checkpoints); 0: on demand
-    only"""
-    environment: Environment = Environment.DEVELOPMENT
-    """development, or production: every secret a process uses must be configured"""
-    read_role_password: str | None = None
-    """Password of the read role, if the server asks for one"""
-    read_role: str = "mentoring_gateway"
-    """PostgreSQL role the gateway reads as (owns nothing; row-level security)"""
-    jwt_algorithm: str = Field(default="HS256", pattern="^(HS256|RS256)$")
-    """HS256 (local) or RS256"""
-    jwt_secret: str = DEVELOPMENT_SECRET
-    """HS256 secret for tokens; production needs its own, of at least 32 bytes"""
-    jwt_public_key: str | None = None
-    """RS256: PEM public key that verifies tokens"""
-    jwt_jwks_url: str | None = None
-    """RS256: JWKS URL of the identity provider (instead of a key)"""
-    jwt_audience: str = "mentoring"
-    """Expected 'aud' claim"""
-    jwt_issuer: str = "mentoring"
-    """Expected 'iss' claim"""
+    database_url: str = Field(
+        default="sqlite:///.mentoring/events.db",
+        description="Event store: sqlite:///PATH (embedded default) or postgresql://USER:PASSWORD@HOST:PORT/DB",
+    )
+    read_database_url: str | None = Field(
+        default=None,
+        description="Read models. Default: readmodels.db next to a SQLite event store, "
+        "or the event store's PostgreSQL database",
+    )
+    read_schema: str = Field(
+        default="readmodels", description="PostgreSQL schema of the read models"
+    )
+    postgres_pool_size: int = Field(default=5, ge=1, description="Connections kept open per pool")
+    postgres_max_overflow: int = Field(default=10, ge=0, description="Extra connections under load")
+    postgres_connect_timeout: int = Field(
+        default=3, ge=1, description="Seconds to connect, or to wait for a pooled connection"
+    )
+    postgres_lock_timeout: int = Field(default=5, ge=0, description="Seconds to wait for a lock")
+    kafka_bootstrap_servers: str | None = Field(
+        default=None, description="host:port,... of Kafka; unset = the in-process bus"
+    )
+    kafka_topic: str = Field(default="mentoring.events.v1", description="Topic of domain events")
+    kafka_topic_partitions: int = Field(
+        default=6, ge=1, description="Partitions when creating the topic"
+    )
+    kafka_replication_factor: int = Field(
+        default=1, ge=1, description="Replicas when creating the topic"
+    )
+    kafka_consumer_group: str = Field(
+        default="mentoring-projections", description="Projector group id"
+    )
+    projection_batch_size: int = Field(
+        default=500, ge=1, description="Most messages a projector applies per transaction"
+    )
+    projection_stall_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A Kafka partition with lag whose committed offset has not moved for this "
+        "long is stalled: /readyz answers 503",
+    )
+    projection_on_poison: OnPoison = Field(
+        default=OnPoison.STOP, description="stop, or dead-letter: skip the event into a table"
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="/metrics of relay and projector. Unset: each role's own port (relay 9811, "
+        "projector 9812), or any free one when another process on the host has it; 0: any free one",
+    )
+    max_request_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest request body the gateway accepts"
+    )
+    request_timeout: float = Field(default=15.0, gt=0, description="Seconds before a request stops")
+    max_query_cost: int = Field(
+        default=20_000, ge=1, description="Most items (fields x list sizes) a query may ask for"
+    )
+    persisted_queries_file: str | None = Field(
+        default=None,
+        description="Allow-list mode: a JSON list of the only documents (or their SHA-256) to run",
+    )
+    result_cache_size: int = Field(
+        default=2048, ge=0, description="Query results kept until the read models change (0: off)"
+    )
+    statistics_threshold: int = Field(
+        default=10, ge=1, description="Counts below this are suppressed in cross-PIN statistics"
+    )
+    statistics_release_interval: float = Field(
+        default=86_400.0,
+        ge=0,
+        description="Seconds between releases of the public statistics (with the audit "
+        "checkpoints); 0: on demand only",
+    )
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="development, or production: every secret a process uses must be configured",
+    )
+    read_role_password: str | None = Field(
+        default=None, description="Password of the read role, if the server asks for one"
+    )
+    read_role: str = Field(
+        default="mentoring_gateway",
+        description="PostgreSQL role the gateway reads as (owns nothing; row-level security)",
+    )
+    jwt_algorithm: str = Field(
+        default="HS256", pattern="^(HS256|RS256)$", description="HS256 (local) or RS256"
+    )
+    jwt_secret: str = Field(
+        default=DEVELOPMENT_SECRET,
+        description="HS256 secret for tokens; production needs its own, of at least 32 bytes",
+    )
+    jwt_public_key: str | None = Field(
+        default=None, description="RS256: PEM public key that verifies tokens"
+    )
+    jwt_jwks_url: str | None = Field(
+        default=None, description="RS256: JWKS URL of the identity provider (instead of a key)"
+    )
+    jwt_audience: str = Field(default="mentoring", description="Expected 'aud' claim")
+    jwt_issuer: str = Field(default="mentoring", description="Expected 'iss' claim")
     token_ttl_seconds: int = Field(default=8 * 3600, ge=60)
-    oidc_issuer: str | None = None
-    """Sign-in with OpenID Connect: the provider's issuer URL (its .well-known/openid-configuration
-    is read from there). Unset: OIDC sign-in is off"""
-    oidc_client_id: str = "mentoring-console"
-    """The console's client id at the provider"""
-    oidc_client_secret: str | None = None
-    """The console's client secret (a confidential client; required in production). Unset in
-    development: a public client, PKCE alone"""
-    oidc_scopes: str = "openid profile email"
-    """Scopes asked for at sign-in (space separated)"""
-    oidc_redirect_url: str | None = None
-    """The callback as the browser reaches it, e.g. https://console.example.org/auth/callback
-    (registered at the provider). Unset: derived from each request (required in production)"""
-    oidc_role_claim: str = "role"
-    """The claim of a token that names the role (a dotted path for a nested claim, e.g.
-    realm_access.roles; a list must hold exactly one known role)"""
-    oidc_tenant_claim: str = "tenant"
-    """The claim of a token that names the PIN (its slug)"""
-    relay_poll_interval: Seconds = 0.05
-    """Seconds between polls"""
-    relay_batch_size: AtLeastOne = 2000
-    """Events per relay batch (one flush and one position write each; 500 gave 0.56x a raw
-    producer's rate, 2000 gave 0.71x: docs/benchmarks.md)"""
-    consistency_timeout: SecondsOrZero = 2.0
-    """Longest wait of a query for consistentWith"""
-    audit_signing_key: str | None = None
-    """Ed25519 private key that signs audit checkpoints: base64 of the 32-byte key, PEM, or a file
-    holding either. Unset: a development key kept in audit-signing-key.pem next to a SQLite store
-    (refused in production)"""
-    audit_origin: str = "mentoring.local/audit"
-    """Names the audit log in its checkpoints"""
-    audit_checkpoint_interval: SecondsOrZero = 300.0
-    """Seconds between scheduled checkpoints; 0: on demand only"""
-    key_encryption_keys: str | None = None
-    """Key-encryption keys of PINs' personal data: a JSON object mapping a PIN's slug or id to
-    base64 of a 32-byte key, or the path of a file holding it"""
-    key_encryption_master_key: str | None = None
-    """base64 of 32 bytes; the key-encryption key of a PIN not listed in key_encryption_keys is
-    derived from it (HKDF). Unset: a public development key (refused in production)"""
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Sign-in with OpenID Connect: the provider's issuer URL (its "
+        ".well-known/openid-configuration is read from there). Unset: OIDC sign-in is off",
+    )
+    oidc_client_id: str = Field(
+        default="mentoring-console", description="The console's client id at the provider"
+    )
+    oidc_client_secret: str | None = Field(
+        default=None,
+        description="The console's client secret (a confidential client; required in "
+        "production). Unset in development: a public client, PKCE alone",
+    )
+    oidc_scopes: str = Field(
+        default="openid profile email", description="Scopes asked for at sign-in (space separated)"
+    )
+    oidc_redirect_url: str | None = Field(
+        default=None,
+        description="The callback as the browser reaches it, e.g. https://console.example.org"
+        "/auth/callback (registered at the provider). Unset: derived from each request "
+        "(required in production)",
+    )
+    oidc_role_claim: str = Field(
+        default="role",
+        description="The claim of a token that names the role (a dotted path for a nested "
+        "claim, e.g. realm_access.roles; a list must hold exactly one known role)",
+    )
+    oidc_tenant_claim: str = Field(
+        default="tenant", description="The claim of a token that names the PIN (its slug)"
+    )
+    relay_poll_interval: float = Field(default=0.05, gt=0, description="Seconds between polls")
+    relay_batch_size: int = Field(
+        default=2000,
+        ge=1,
+        description="Events per relay batch (one flush and one position write each; 500 gave "
+        "0.56x a raw producer's rate, 2000 gave 0.71x: docs/benchmarks.md)",
+    )
+    consistency_timeout: float = Field(
+        default=2.0, ge=0, description="Longest wait of a query for consistentWith"
+    )
+    audit_signing_key: str | None = Field(
+        default=None,
+        description="Ed25519 private key that signs audit checkpoints: base64 of the 32-byte "
+        "key, PEM, or a file holding either. Unset: a development key kept in "
+        "audit-signing-key.pem next to a SQLite store (refused in production)",
+    )
+    audit_origin: str = Field(
+        default="mentoring.local/audit", description="Names the audit log in its checkpoints"
+    )
+    audit_checkpoint_interval: float = Field(
+        default=300.0, ge=0, description="Seconds between scheduled checkpoints; 0: on demand only"
+    )
+    key_encryption_keys: str | None = Field(
+        default=None,
+        description="Key-encryption keys of PINs' personal data: a JSON object mapping a PIN's "
+        "slug or id to base64 of a 32-byte key, or the path of a file holding it",
+    )
+    key_encryption_master_key: str | None = Field(
+        default=None,
+        description="base64 of 32 bytes; the key-encryption key of a PIN not listed in "
+        "key_encryption_keys is derived from it (HKDF). Unset: a public development key "
+        "(refused in production)",
+    )
 
     def production_problems(self, *uses: Secret) -> list[str]:
         """Why a production process using ``uses`` may not start: one clause per variable.
